@@ -124,7 +124,7 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
        "IPv6 的默认 MSS"),
     _d("TCP_MIN_MSS", 88, "B", "include/net/tcp.h TCP_MIN_MSS", "MSS 的最小值"),
     _d("tcp_min_snd_mss", 48, "B", "ip-sysctl.rst tcp_min_snd_mss", "对端通告 MSS 的下限"),
-    _d("loopback_mss", 65495, "B", "measured on 6.18: lo MTU 65536 − 40", "回环接口上的 MSS"),
+    _d("loopback_mss", 65495, "B", "measured on 6.18 in SYNs on lo: min(MTU 65536, IPv4 max 65535) − 40", "回环接口上的 MSS"),
     _d("tcp_rmem_default", 131072, "B", "ip-sysctl.rst tcp_rmem[1]", "接收缓冲区初始大小"),
     _d("tcp_wmem_default", 16384, "B", "ip-sysctl.rst tcp_wmem[1]", "发送缓冲区初始大小"),
     _d("cubic_beta", 717 / 1024, "", "net/ipv4/tcp_cubic.c beta=717 / BICTCP_BETA_SCALE", "CUBIC 乘性减因子"),

@@ -1,0 +1,52 @@
+"""One source for dependencies: requirements.txt (Binder) agrees with pyproject.toml."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+from conftest import ROOT
+
+
+def pins(path):
+    out = {}
+    for line in (ROOT / path).read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line and line != "." and not line.startswith("-"):
+            r = Requirement(line)
+            out[r.name.lower().replace("_", "-")] = r
+    return out
+
+
+def test_binder_requirements_satisfy_the_package_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    binder = pins("requirements.txt")
+    for dep in project["dependencies"]:
+        r = Requirement(dep)
+        name = r.name.lower().replace("_", "-")
+        assert name in binder, f"{name} is a tcpkit dependency but Binder's requirements.txt does not pin it"
+        (pinned,) = [s.version for s in binder[name].specifier if s.operator == "=="]
+        assert Version(pinned) in r.specifier, f"{name}=={pinned} violates pyproject's {r.specifier}"
+
+
+def test_binder_installs_tcpkit_from_this_repo_and_no_build_tools():
+    lines = [ln.split("#")[0].strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()]
+    assert "." in lines
+    binder = pins("requirements.txt")
+    assert not {"jupyter-book", "sphinx", "pytest", "playwright"} & set(binder)
+    assert all(any(s.operator == "==" for s in r.specifier) for r in binder.values())
+
+
+def test_runtime_and_postbuild_for_binder():
+    assert re.fullmatch(r"python-3\.1[1-3]\n?", (ROOT / "runtime.txt").read_text())
+    post = (ROOT / "postBuild").read_text()
+    assert post.startswith("#!/bin/bash") and "set -e" in post and "jupytext-config set-default-viewer" in post
+
+
+def test_dev_requirements_pin_jupyter_book_1x():
+    dev = pins("requirements-dev.txt")
+    (v,) = [s.version for s in dev["jupyter-book"].specifier]
+    assert Version("1.0.4.post1") <= Version(v) < Version("2")
