@@ -1,0 +1,56 @@
+# tcpkit book — the two commands a reader or maintainer needs:
+#   make book    set up .venv, build the book (HTML in _build/html), then `make serve` to read it on localhost
+#   make test    set up .venv (+ Chromium via apt if missing), run every test: tcpkit, the book build,
+#                every chapter executed, the browser tests (static site + JupyterLab) and Binder's install path
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+
+.PHONY: install book serve test test-fast lint lab bench clean system-deps
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(STAMP)
+
+book: $(STAMP)
+	rm -rf _build/html _build/.doctrees
+	$(VENV)/bin/jupyter-book build . -W --keep-going
+	@echo "The book is in _build/html/index.html — run 'make serve' to read it at http://127.0.0.1:$(PORT)/"
+
+serve:
+	@test -f _build/html/index.html || $(MAKE) book
+	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
+
+system-deps:
+	bash .ci/install-system.sh
+
+test: $(STAMP) system-deps
+	$(VENV)/bin/ruff check tcpkit tests bench tools
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not book and not browser and not binder"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check tcpkit tests bench tools
+	$(VENV)/bin/mypy
+
+lab: $(STAMP)
+	mkdir -p .jupyter-config
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter-config $(VENV)/bin/jupytext-config set-default-viewer
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter-config $(VENV)/bin/jupyter lab --ip=127.0.0.1 book/intro.md
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py $(BENCH_ARGS)
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
