@@ -131,6 +131,19 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
     _d("cubic_c", 410 / 1024, "", "net/ipv4/tcp_cubic.c bic_scale=41 → 410/1024", "CUBIC 常数 C"),
     _d("ipfrag_time", 30, "s", "ip-sysctl.rst ipfrag_time", "IP 分片重组超时"),
     _d("ip_default_ttl", 64, "", "ip-sysctl.rst ip_default_ttl", "IP 默认 TTL"),
+    # --- connection capacity (added by the lab area) ----------------------
+    _d("nr_open", 1048576, "个", "fs/file.c sysctl_nr_open = 1024*1024; measured on 6.18",
+       "单个进程 RLIMIT_NOFILE 能设到的上限（fs.nr_open）"),
+    _d("INR_OPEN_CUR", 1024, "个", "include/uapi/linux/fs.h INR_OPEN_CUR",
+       "进程默认的打开文件数软限制（ulimit -n）"),
+    _d("slab_tcp_sock", 2368, "B", "measured on 6.18: /proc/slabinfo objsize of the TCP cache (struct tcp_sock)",
+       "一个完整 TCP socket 的内核结构体大小（随内核版本与配置变化）"),
+    _d("slab_socket_fd", 1216, "B", "measured on 6.18: /proc/slabinfo sock_inode_cache 832 + filp 192 + dentry 192",
+       "socket 的 inode、file、dentry（有 fd 的 socket 才有）"),
+    _d("slab_tw_sock", 256, "B", "measured on 6.18: /proc/slabinfo objsize of tw_sock_TCP (struct tcp_timewait_sock)",
+       "一个 TIME_WAIT（或孤儿 FIN_WAIT_2）迷你 socket 的大小"),
+    _d("slab_request_sock", 320, "B", "measured on 6.18: /proc/slabinfo objsize of request_sock_TCP",
+       "一个半连接（request sock）的大小"),
 )
 
 #: Name → :class:`LinuxDefault`. Read-only.
