@@ -22,7 +22,7 @@ import enum
 import ipaddress
 import struct
 from dataclasses import dataclass, replace
-from typing import ClassVar, Union
+from typing import ClassVar
 
 from ._validate import check_bytes, check_int
 
@@ -59,7 +59,7 @@ __all__ = [
     "udp_layout",
 ]
 
-Address = Union[str, ipaddress.IPv4Address, ipaddress.IPv6Address]
+Address = str | ipaddress.IPv4Address | ipaddress.IPv6Address
 
 #: Options fit in 40 bytes: data offset ≤ 15 words = 60 bytes, minus the fixed 20
 #: (RFC 9293 §3.1; Linux ``MAX_TCP_OPTION_SPACE``).
