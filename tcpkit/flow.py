@@ -1,0 +1,776 @@
+"""Flow control: receive window, zero window and persist probes, SWS avoidance, Nagle, delayed ACK, BDP.
+
+>>> trace = simulate_flow(data=200_000, rcv_buf=32_768, read_rate=50_000, duration=1.0)
+>>> trace.max_buffered <= 32_768 and trace.dropped == 0
+True
+
+:func:`simulate_flow` is a time-stepped model of one TCP direction: a sending
+application writes bytes, the sender transmits them within
+``SND.UNA + min(rwnd, cwnd)``, the receiver buffers them and its application
+reads them at a fixed rate. Each step records the sender's view of the byte
+stream (acknowledged / sent, not acknowledged / usable / not usable) and the
+receiver's buffer. :func:`nagle_delack_stall` shows the classic 40 ms stall
+of Nagle + delayed ACK; :func:`bdp` sizes buffers from bandwidth × RTT; the
+window-scale helpers do RFC 7323 arithmetic.
+
+The model keeps what flow control needs and leaves out the rest: no loss, no
+retransmission timer, no congestion control (``cwnd`` is a fixed cap), and
+segments travel with a constant one-way delay of RTT/2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from ._validate import check_bool, check_choice, check_float, check_int
+from .linux import LINUX
+from .rto import RtoEstimator
+
+__all__ = [
+    "MAX_WINDOW_FIELD",
+    "effective_shift",
+    "max_window",
+    "window_field",
+    "FlowStep",
+    "FlowEvent",
+    "FlowTrace",
+    "simulate_flow",
+    "StallResult",
+    "nagle_delack_stall",
+    "BdpResult",
+    "bdp",
+    "window_limited_throughput",
+]
+
+#: The Window field is 16 bits (RFC 9293 §3.1).
+MAX_WINDOW_FIELD = 65535
+_MAX_SHIFT = int(LINUX["TCP_MAX_WSCALE"].value)
+
+
+# --- window scaling (RFC 7323 §2) ---------------------------------------------------------------
+
+
+def effective_shift(received: int) -> int:
+    """The shift a TCP uses for a received Window Scale option value.
+
+    Parameters
+    ----------
+    received : int
+        ``shift.cnt`` from the option, in [0, 255].
+
+    Returns
+    -------
+    int
+        ``min(received, 14)``.
+
+    Notes
+    -----
+    RFC 7323 §2.3: a value larger than 14 MUST be treated as 14 (Linux
+    ``TCP_MAX_WSCALE``). The option appears only in SYN and SYN-ACK, and
+    the window field of those two segments is never scaled (§2.2).
+
+    Examples
+    --------
+    >>> effective_shift(7), effective_shift(15)
+    (7, 14)
+    """
+    return min(check_int("received", received, lo=0, hi=255), _MAX_SHIFT)
+
+
+def max_window(shift: int) -> int:
+    """Largest window a receiver using ``shift`` can advertise: ``65535 << shift``.
+
+    Parameters
+    ----------
+    shift : int
+        Window scale shift, in [0, 14].
+
+    Examples
+    --------
+    >>> max_window(0), max_window(14)
+    (65535, 1073725440)
+    """
+    return MAX_WINDOW_FIELD << check_int("shift", shift, lo=0, hi=_MAX_SHIFT)
+
+
+def window_field(window: int, shift: int) -> int:
+    """The 16-bit Window field that advertises ``window`` bytes with ``shift`` (rounded down).
+
+    Parameters
+    ----------
+    window : int
+        Window in bytes, in [0, ``max_window(shift)``].
+    shift : int
+        Window scale shift, in [0, 14].
+
+    Examples
+    --------
+    >>> window_field(1_000_000, 7), window_field(1_000_000, 7) << 7
+    (7812, 999936)
+    """
+    s = check_int("shift", shift, lo=0, hi=_MAX_SHIFT)
+    w = check_int("window", window, lo=0, hi=MAX_WINDOW_FIELD << s)
+    return w >> s
+
+
+# --- the simulation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FlowStep:
+    """The state at one time step.
+
+    Byte positions count from 0 (the first data byte). The sender's byte
+    stream splits at ``snd_una`` (acknowledged before it), ``snd_nxt`` (sent
+    before it) and ``wnd_end`` (usable before it, not usable after it);
+    ``written`` is how much the application has handed to TCP so far.
+
+    Attributes
+    ----------
+    time : float
+        Seconds since the start.
+    snd_una, snd_nxt, wnd_end, written : int
+        Sender positions in bytes (``wnd_end = SND.UNA + min(snd_wnd, cwnd)``).
+    snd_wnd : int
+        The receive window as the sender last learned it, in bytes.
+    buffered : int
+        Bytes in the receiver's buffer, not yet read by its application.
+    read : int
+        Bytes read by the receiving application so far.
+    rcv_wnd : int
+        The window the receiver currently offers (right edge − RCV.NXT).
+    zero_window : bool
+        The sender sees a zero window.
+    """
+
+    time: float
+    snd_una: int
+    snd_nxt: int
+    wnd_end: int
+    written: int
+    snd_wnd: int
+    buffered: int
+    read: int
+    rcv_wnd: int
+    zero_window: bool
+
+    @property
+    def usable(self) -> int:
+        """Bytes the sender may still send now: ``wnd_end − snd_nxt`` (≥ 0)."""
+        return max(0, self.wnd_end - self.snd_nxt)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowEvent:
+    """A segment put on the wire.
+
+    ``kind`` is ``"data"``, ``"probe"`` (zero-window probe: zero-length
+    segment with ``seq = SND.UNA − 1``), ``"probe_data"`` (the persist timer
+    sent new data into a partly open window), ``"ack"`` (an ACK caused by
+    data), ``"delayed_ack"`` (sent by the delayed-ACK timer) or
+    ``"window_update"`` (sent because the reader freed buffer space).
+    ``window`` is the advertised window in bytes for ACKs, 0 otherwise.
+    """
+
+    time: float
+    kind: str
+    seq: int
+    length: int
+    ack: int
+    window: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlowTrace:
+    """Result of :func:`simulate_flow`: one :class:`FlowStep` per step and every segment sent."""
+
+    steps: tuple[FlowStep, ...]
+    events: tuple[FlowEvent, ...]
+    step: float
+    mss: int
+    rcv_buf: int
+    cwnd: int
+    wscale: int
+    dropped: int
+
+    @property
+    def probes(self) -> tuple[float, ...]:
+        """Times at which the persist timer sent a probe (zero-length or with data)."""
+        return tuple(e.time for e in self.events if e.kind in ("probe", "probe_data"))
+
+    @property
+    def zero_windows(self) -> tuple[tuple[float, float], ...]:
+        """(start, end) of each period in which the sender saw a zero window (end = last step if open)."""
+        out = []
+        start = None
+        for s in self.steps:
+            if s.zero_window and start is None:
+                start = s.time
+            elif not s.zero_window and start is not None:
+                out.append((start, s.time))
+                start = None
+        if start is not None:
+            out.append((start, self.steps[-1].time))
+        return tuple(out)
+
+    @property
+    def max_buffered(self) -> int:
+        """Peak receiver buffer occupancy in bytes."""
+        return max(s.buffered for s in self.steps)
+
+    @property
+    def delivered(self) -> int:
+        """Bytes acknowledged by the end."""
+        return self.steps[-1].snd_una
+
+    def index_at(self, time: float) -> int:
+        """Index of the step at ``time`` seconds (clamped to the trace)."""
+        t = check_float("time", time, lo=0.0)
+        return min(len(self.steps) - 1, int(round(t / self.step)))
+
+
+def simulate_flow(
+    *,
+    data: int = 300_000,
+    write_size: int = 0,
+    write_interval: float = 0.01,
+    rcv_buf: int = 65_536,
+    read_rate: float = 100_000.0,
+    pause_start: float = 0.0,
+    pause_len: float = 0.0,
+    rtt: float = 0.05,
+    mss: int = 1460,
+    cwnd: int | None = None,
+    link_rate: float | None = 1_250_000.0,
+    wscale: int = 7,
+    nagle: bool = True,
+    nagle_variant: str = "minshall",
+    delayed_ack: bool = True,
+    sws_avoidance: bool = True,
+    duration: float = 2.0,
+    step: float = 0.001,
+) -> FlowTrace:
+    """Simulate flow control between one sender and one receiver, step by step.
+
+    Parameters
+    ----------
+    data : int
+        Bytes the sending application writes in total, in [1, 10**9].
+    write_size : int
+        Bytes per application write, in [0, 10**9]; 0 writes everything at
+        time 0 (a bulk transfer).
+    write_interval : float
+        Seconds between writes when ``write_size > 0``, in [0.001, 60].
+    rcv_buf : int
+        Receive buffer in bytes, in [mss, 2**30].
+    read_rate : float
+        Bytes per second the receiving application reads, in [0, 1e10]
+        (0: it never reads).
+    pause_start, pause_len : float
+        The reader pauses for ``pause_len`` seconds from ``pause_start``
+        (both in [0, 3600]; ``pause_len = 0``: no pause).
+    rtt : float
+        Round-trip time in seconds (one-way delay RTT/2), in [0.002, 10].
+    mss : int
+        Maximum segment size in bytes, in [88, 65495].
+    cwnd : int, optional
+        Fixed congestion window in bytes, in [mss, 2**31]; None: no limit.
+    link_rate : float, optional
+        Sender link rate in bytes per second, in [1000, 1e11]; None: unlimited.
+    wscale : int
+        The receiver's window scale shift, in [0, 14].
+    nagle : bool
+        Nagle's algorithm on the sender (off = ``TCP_NODELAY``).
+    nagle_variant : {"minshall", "rfc896"}
+        Which small segments Nagle holds back (see Notes).
+    delayed_ack : bool
+        Delayed ACKs on the receiver (off = immediate ACK for every segment).
+    sws_avoidance : bool
+        Silly window syndrome avoidance on both sides.
+    duration : float
+        Simulated seconds, in [step, 600].
+    step : float
+        Time step in seconds, in [0.0001, 0.1]; at most 200000 steps.
+
+    Returns
+    -------
+    FlowTrace
+
+    Raises
+    ------
+    ValueError, TypeError
+        If a parameter is out of range or of the wrong type.
+
+    Notes
+    -----
+    Sender (RFC 9293 §3.8.6, RFC 5681 §2): at most
+    ``SND.UNA + min(SND.WND, cwnd)`` may be sent. Receiver: the window is the
+    free buffer space, advertised as ``field << wscale`` (RFC 7323 §2.2;
+    the field is rounded down and capped at 65535), and its right edge never
+    moves back (RFC 9293 §3.8.6.2.2).
+
+    * Receiver SWS avoidance (RFC 1122 §4.2.3.3): the right edge only moves
+      when it can move by at least ``min(rcv_buf / 2, mss)``. A read sends a
+      window update when the new window is at least twice the one last
+      offered (Linux ``tcp_cleanup_rbuf``).
+    * Sender SWS avoidance (RFC 1122 §4.2.3.4): a segment shorter than MSS
+      that is cut by the window goes out only if it is at least half the
+      largest window the peer has offered. (The override timer is not
+      modelled.)
+    * Nagle (RFC 896): a segment shorter than MSS that carries the last
+      queued byte waits while data is unacknowledged (``"rfc896"``) or —
+      Linux's Minshall variant, ``tcp_nagle_check``/``tcp_minshall_check``
+      in net/ipv4/tcp_output.c — while an earlier *small* segment is
+      unacknowledged (``"minshall"``).
+    * Delayed ACK (RFC 1122 §4.2.3.2; Linux ``__tcp_ack_snd_check``,
+      ``tcp_event_data_recv``, ``tcp_delack_timer_handler``): the first
+      ``min(rcv_wnd / (2·mss), TCP_MAX_QUICKACKS)`` segments are acked at once
+      (quickack mode); then an ACK goes out at once when more than one MSS is
+      unacknowledged and the window does not shrink, otherwise after the ATO.
+      ATO starts at ``TCP_DELACK_MIN`` (40 ms), adapts to the arrival gaps,
+      doubles when the timer fires (up to the receiver's RTO, taken from one
+      handshake RTT sample), a gap longer than that RTO re-enters quickack
+      mode, and the delay is capped at
+      ``TCP_DELACK_MAX`` (200 ms; Linux allows up to 500 ms for bulk
+      receivers).
+    * Persist timer (RFC 1122 §4.2.2.17; Linux ``tcp_check_probe_timer``,
+      ``tcp_probe_timer``/``tcp_send_probe0``, ``tcp_ack_probe``): when data
+      is queued, nothing is in flight and the window is too small, a probe
+      is due after ``max(RTO, TCP_RTO_MIN)`` (``tcp_probe0_base``; RTO from
+      the Linux estimator in :mod:`tcpkit.rto`); every probe doubles the
+      interval up to ``TCP_RTO_MAX``; an ACK that still shows no room
+      restarts the timer from its arrival. The probe is a zero-length
+      segment with ``seq = SND.UNA − 1`` (``tcp_xmit_probe_skb``), or new data
+      if part of a window is open (``tcp_write_wakeup``).
+
+    Examples
+    --------
+    >>> t = simulate_flow(data=100_000, rcv_buf=16_384, read_rate=0.0, duration=2.0)
+    >>> t.delivered, t.steps[-1].buffered          # the reader never reads: 16 KiB fit, then zero window
+    (16384, 16384)
+    >>> len(t.probes) >= 2
+    True
+    """
+    n_data = check_int("data", data, lo=1, hi=10**9)
+    wsz = check_int("write_size", write_size, lo=0, hi=10**9)
+    wint = check_float("write_interval", write_interval, lo=0.001, hi=60.0)
+    mss = check_int("mss", mss, lo=int(LINUX["TCP_MIN_MSS"].value), hi=int(LINUX["loopback_mss"].value))
+    buf = check_int("rcv_buf", rcv_buf, lo=mss, hi=2**30)
+    rrate = check_float("read_rate", read_rate, lo=0.0, hi=1e10)
+    p0 = check_float("pause_start", pause_start, lo=0.0, hi=3600.0)
+    plen = check_float("pause_len", pause_len, lo=0.0, hi=3600.0)
+    rtt = check_float("rtt", rtt, lo=0.002, hi=10.0)
+    cw = 2**62 if cwnd is None else check_int("cwnd", cwnd, lo=mss, hi=2**31)
+    lrate = None if link_rate is None else check_float("link_rate", link_rate, lo=1000.0, hi=1e11)
+    ws = check_int("wscale", wscale, lo=0, hi=_MAX_SHIFT)
+    nagle = check_bool("nagle", nagle)
+    variant = check_choice("nagle_variant", nagle_variant, ("minshall", "rfc896"))
+    delack = check_bool("delayed_ack", delayed_ack)
+    sws = check_bool("sws_avoidance", sws_avoidance)
+    dt = check_float("step", step, lo=0.0001, hi=0.1)
+    dur = check_float("duration", duration, lo=dt, hi=600.0)
+    n_steps = int(round(dur / dt))
+    check_int("duration / step", n_steps, lo=1, hi=200_000)
+
+    delay = max(1, int(round(rtt / 2 / dt)))  # one-way delay in steps
+    rto_min = float(LINUX["TCP_RTO_MIN"].value)
+    rto_max = float(LINUX["TCP_RTO_MAX"].value)
+    ato_min = float(LINUX["TCP_DELACK_MIN"].value)
+    delack_max = float(LINUX["TCP_DELACK_MAX"].value)
+    max_quick = int(LINUX["TCP_MAX_QUICKACKS"].value)
+    # the receiver sends no data; its RTO comes from the handshake's one RTT sample
+    rcv_rto = RtoEstimator(flavor="linux").on_sample(rtt, now=rtt).rto
+    retries2 = int(LINUX["tcp_retries2"].value)
+    wclamp = MAX_WINDOW_FIELD << ws
+    sws_thresh = min(buf // 2, mss)
+
+    # sender state
+    written = n_data if wsz == 0 else 0
+    next_write = 0.0
+    snd_una = snd_nxt = 0
+    snd_right = 0  # right edge learned from the peer (set by the SYN-ACK below)
+    max_wnd = 0
+    snd_sml = 0  # end of the last small segment sent (Minshall)
+    unacked: deque[tuple[int, float]] = deque()  # (end_seq, send time)
+    est = RtoEstimator(flavor="linux")
+    probe_at: float | None = None
+    backoff = 0
+    credit = 0.0
+    # receiver state
+    rcv_nxt = 0
+    buffered = 0
+    read_total = 0
+    read_credit = 0.0
+    dropped = 0
+    unacked_rcv = 0  # bytes received since the last ACK
+    quick = 0
+    ato = 0.0
+    lrcv: float | None = None
+    delack_at: float | None = None
+
+    def offer() -> int:
+        """Receiver: candidate right edge (free space, rounded to the scale, clamped)."""
+        free = buf - buffered
+        return rcv_nxt + (min(free, wclamp) >> ws << ws)
+
+    # The SYN-ACK's window is never scaled (RFC 7323 §2.2): the first window is min(buf, 65535).
+    rcv_right = min(buf, MAX_WINDOW_FIELD)
+    snd_right = rcv_right
+    max_wnd = rcv_right
+
+    to_rcv: deque[tuple[int, int, int, bool]] = deque()  # (arrival step, seq, length, is_probe)
+    to_snd: deque[tuple[int, int, int]] = deque()  # (arrival step, ack, window bytes)
+    events: list[FlowEvent] = []
+    steps: list[FlowStep] = []
+
+    def send_ack(k: int, now: float, kind: str) -> None:
+        nonlocal rcv_right, unacked_rcv, delack_at, quick
+        cand = offer()
+        if cand > rcv_right and (not sws or cand - rcv_right >= sws_thresh):
+            rcv_right = cand
+        wnd = (rcv_right - rcv_nxt) >> ws << ws
+        to_snd.append((k + delay, rcv_nxt, wnd))
+        events.append(FlowEvent(now, kind, 0, 0, rcv_nxt, wnd))
+        unacked_rcv = 0
+        delack_at = None
+        if quick > 0:
+            quick -= 1
+
+    def window_now() -> int:
+        """Receiver: the window it would offer now (right edge after SWS rules) minus RCV.NXT."""
+        cand = offer()
+        right = rcv_right
+        if cand > right and (not sws or cand - right >= sws_thresh):
+            right = cand
+        return right - rcv_nxt
+
+    for k in range(n_steps + 1):
+        now = k * dt
+
+        # 1. application writes
+        if wsz and written < n_data:
+            while next_write <= now + 1e-12 and written < n_data:
+                written = min(n_data, written + wsz)
+                next_write += wint
+
+        # 2. ACKs reach the sender
+        while to_snd and to_snd[0][0] == k:
+            _, ack, wnd = to_snd.popleft()
+            prior_in_flight = snd_nxt - snd_una
+            if ack > snd_una:
+                sent_at = None
+                while unacked and unacked[0][0] <= ack:
+                    sent_at = unacked.popleft()[1]
+                if sent_at is not None:
+                    est.on_sample(max(now - sent_at, dt), now=now)
+                snd_una = ack
+            if ack + wnd > snd_right:
+                snd_right = ack + wnd
+            max_wnd = max(max_wnd, wnd)
+            if prior_in_flight == 0 and probe_at is not None:  # tcp_ack_probe
+                head = min(mss, written - snd_nxt)
+                if head > 0 and snd_nxt + head <= min(snd_right, snd_una + cw):
+                    probe_at, backoff = None, 0
+                else:
+                    base = max(est.rto, rto_min)
+                    probe_at = now + min(base * 2**backoff, rto_max)
+
+        # 3. segments reach the receiver
+        while to_rcv and to_rcv[0][0] == k:
+            _, seq, length, is_probe = to_rcv.popleft()
+            if is_probe or length == 0:
+                send_ack(k, now, "ack")  # out-of-window: immediate (duplicate) ACK with the window
+                continue
+            room = buf - buffered
+            take = min(length, room)
+            dropped += length - take
+            rcv_nxt += take
+            buffered += take
+            unacked_rcv += take
+            # tcp_event_data_recv: quickack at the first data, ATO tracks the arrival gaps
+            if lrcv is None:
+                quick = min(max(rcv_right // (2 * mss), 2), max_quick)
+                ato = ato_min
+            else:
+                gap = now - lrcv
+                if gap <= ato_min / 2:
+                    ato = ato / 2 + ato_min / 2
+                elif gap < ato:
+                    ato = min(ato / 2 + gap, rcv_rto)
+                elif gap > rcv_rto:
+                    quick = min(max(rcv_right // (2 * mss), 2), max_quick)
+            lrcv = now
+            if not delack or quick > 0:
+                send_ack(k, now, "ack")
+            elif unacked_rcv > mss and window_now() >= rcv_right - rcv_nxt:
+                send_ack(k, now, "ack")
+            elif delack_at is None:
+                delack_at = now + min(ato, delack_max)
+
+        # 4. the receiving application reads
+        paused = plen > 0 and p0 <= now < p0 + plen
+        if rrate > 0 and not paused:
+            read_credit += rrate * dt
+            n = min(buffered, int(read_credit))
+            if n > 0:
+                read_credit -= n
+                cur = rcv_right - rcv_nxt
+                buffered -= n
+                read_total += n
+                new = window_now()
+                if new > 0 and new >= 2 * cur and 2 * cur <= wclamp:  # tcp_cleanup_rbuf
+                    send_ack(k, now, "window_update")
+            if buffered == 0:
+                read_credit = min(read_credit, rrate * dt)
+
+        # 5. delayed-ACK timer
+        if delack_at is not None and delack_at <= now + 1e-12:
+            ato = min(2 * ato, rcv_rto)
+            send_ack(k, now, "delayed_ack")
+
+        # 6. sender: persist timer, then transmit
+        wnd_end = min(snd_right, snd_una + cw)
+        if probe_at is not None and probe_at <= now + 1e-12:
+            avail = written - snd_nxt
+            if snd_nxt == snd_una and avail > 0:
+                usable = wnd_end - snd_nxt
+                if usable > 0:
+                    seg = min(usable, mss, avail)
+                    to_rcv.append((k + delay, snd_nxt, seg, False))
+                    unacked.append((snd_nxt + seg, now))
+                    events.append(FlowEvent(now, "probe_data", snd_nxt, seg, 0, 0))
+                    snd_nxt += seg
+                else:
+                    to_rcv.append((k + delay, snd_una - 1, 0, True))
+                    events.append(FlowEvent(now, "probe", snd_una - 1, 0, 0, 0))
+                backoff = min(backoff + 1, retries2)
+                probe_at = now + min(max(est.rto, rto_min) * 2**backoff, rto_max)
+            else:
+                probe_at, backoff = None, 0
+
+        if lrate is not None:
+            credit = min(credit + lrate * dt, max(float(mss), lrate * dt))
+        blocked_by_window = False
+        while True:
+            avail = written - snd_nxt
+            usable = wnd_end - snd_nxt
+            if avail <= 0:
+                break
+            if usable <= 0:
+                blocked_by_window = True
+                break
+            seg = min(mss, avail, usable)
+            if seg < mss:
+                if seg == avail:  # the last queued bytes: Nagle decides (RFC 1122 §4.2.3.4 (b))
+                    if nagle and (snd_sml > snd_una if variant == "minshall" else snd_nxt > snd_una):
+                        break
+                elif sws and seg < max_wnd / 2:  # cut by the window: (c) needs ≥ ½ max window
+                    blocked_by_window = True
+                    break
+            if lrate is not None and credit < seg:
+                break
+            to_rcv.append((k + delay, snd_nxt, seg, False))
+            unacked.append((snd_nxt + seg, now))
+            events.append(FlowEvent(now, "data", snd_nxt, seg, 0, 0))
+            if seg < mss:
+                snd_sml = snd_nxt + seg
+            snd_nxt += seg
+            if lrate is not None:
+                credit -= seg
+        if blocked_by_window and snd_nxt == snd_una and probe_at is None:  # tcp_check_probe_timer
+            probe_at = now + max(est.rto, rto_min)
+
+        steps.append(
+            FlowStep(now, snd_una, snd_nxt, wnd_end, written, snd_right - snd_una, buffered, read_total,
+                     rcv_right - rcv_nxt, snd_right - snd_una <= 0)
+        )
+
+    return FlowTrace(tuple(steps), tuple(events), dt, mss, buf, cw, ws, dropped)
+
+
+# --- Nagle + delayed ACK --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StallResult:
+    """Timeline of one write-write-read request (see :func:`nagle_delack_stall`).
+
+    ``events`` are ``(time, who, what)`` tuples in Chinese for the figure;
+    ``latency`` is when the client has the response; ``stall`` is the part
+    of it caused by waiting for the delayed ACK.
+    """
+
+    rtt: float
+    nagle: bool
+    delayed_ack: bool
+    ato: float
+    latency: float
+    stall: float
+    events: tuple[tuple[float, str, str], ...]
+
+
+def nagle_delack_stall(
+    *,
+    rtt: float = 0.0001,
+    nagle: bool = True,
+    delayed_ack: bool = True,
+    ato: float | None = None,
+    header: int = 100,
+    body: int = 100,
+    mss: int = 1460,
+) -> StallResult:
+    """The write-write-read stall: a request sent in two small writes, answered only when complete.
+
+    The client writes a header, then a body (both smaller than MSS), then
+    waits for the response; the server answers only after it has both.
+
+    Parameters
+    ----------
+    rtt : float
+        Round-trip time in seconds, in [0.00001, 10].
+    nagle : bool
+        Nagle on the client (``TCP_NODELAY`` off).
+    delayed_ack : bool
+        Delayed ACK on the server (steady state: quickack mode is over).
+    ato : float, optional
+        Delayed-ACK timeout in seconds, in [0.001, 0.5]; default
+        ``LINUX["TCP_DELACK_MIN"]`` (40 ms; other systems use up to 200 ms).
+    header, body : int
+        Sizes of the two writes in bytes, each in [1, mss − 1].
+    mss : int
+        In [88, 65495].
+
+    Returns
+    -------
+    StallResult
+
+    Notes
+    -----
+    With Nagle (RFC 896; Linux Minshall variant), the body waits because the
+    small header is unacknowledged. The server's TCP delays its ACK (RFC 1122
+    §4.2.3.2), hoping to piggyback it on a response — but the application
+    cannot answer a half request. The two wait for each other until the
+    delayed-ACK timer fires: latency = 2·RTT + ATO instead of 1·RTT. Either
+    ``TCP_NODELAY`` on the client or an immediate ACK (``TCP_QUICKACK``) on
+    the server removes the ATO term; writing the request in one call
+    (``writev``/``sendmsg`` or a user-space buffer) removes the problem.
+
+    Examples
+    --------
+    >>> r = nagle_delack_stall(rtt=0.01)
+    >>> round(r.latency, 3), round(r.stall, 3)
+    (0.06, 0.04)
+    >>> round(nagle_delack_stall(rtt=0.01, nagle=False).latency, 3)
+    0.01
+    """
+    rtt = check_float("rtt", rtt, lo=0.00001, hi=10.0)
+    nagle = check_bool("nagle", nagle)
+    delayed_ack = check_bool("delayed_ack", delayed_ack)
+    a = check_float("ato", LINUX["TCP_DELACK_MIN"].value if ato is None else ato, lo=0.001, hi=0.5)
+    mss = check_int("mss", mss, lo=int(LINUX["TCP_MIN_MSS"].value), hi=int(LINUX["loopback_mss"].value))
+    check_int("header", header, lo=1, hi=mss - 1)
+    check_int("body", body, lo=1, hi=mss - 1)
+    half = rtt / 2
+    ev: list[tuple[float, str, str]] = [(0.0, "客户端", "write(header)：发出第 1 个小段")]
+    if not nagle:
+        ev.append((0.0, "客户端", "write(body)：TCP_NODELAY，立即发出"))
+        ev.append((half, "服务端", "收齐请求，应用立即回复（ACK 捎带在响应里）"))
+        latency, stall = rtt, 0.0
+    else:
+        ev.append((0.0, "客户端", "write(body)：Nagle 扣住（已有未确认的小段）"))
+        wait = a if delayed_ack else 0.0
+        if delayed_ack:
+            ev.append((half, "服务端", f"收到 header；请求不完整，ACK 延迟 {a * 1000:.0f} ms"))
+        else:
+            ev.append((half, "服务端", "收到 header，立即 ACK"))
+        ev.append((half + wait, "服务端", "发出 ACK"))
+        ev.append((rtt + wait, "客户端", "收到 ACK，Nagle 放行 body"))
+        ev.append((1.5 * rtt + wait, "服务端", "收齐请求，应用回复"))
+        latency, stall = 2 * rtt + wait, wait
+    ev.append((latency, "客户端", "read() 返回响应"))
+    return StallResult(rtt, nagle, delayed_ack, a, latency, stall, tuple(ev))
+
+
+# --- bandwidth-delay product ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BdpResult:
+    """Buffer sizing from the bandwidth-delay product (see :func:`bdp`)."""
+
+    bandwidth: float  # bit/s
+    rtt: float  # s
+    bytes: int  # BDP in bytes
+    segments: float  # BDP in MSS-sized segments
+    wscale: int  # smallest window scale shift whose max window ≥ BDP (14 if none is)
+    fits_unscaled: bool  # BDP ≤ 65535
+    fits_max_window: bool  # BDP ≤ 65535 << 14
+    default_rmem_throughput: float  # bit/s reachable with a window of tcp_rmem[1]
+    max_rmem_throughput: float  # bit/s reachable with a window of tcp_rmem[2]
+
+
+def window_limited_throughput(window: int, rtt: float) -> float:
+    """Highest throughput in bit/s with at most ``window`` bytes in flight per RTT: ``8·window/rtt``.
+
+    Parameters
+    ----------
+    window : int
+        Window in bytes, in [1, 2**31].
+    rtt : float
+        Round-trip time in seconds, in [1e-6, 100].
+
+    Examples
+    --------
+    >>> round(window_limited_throughput(65535, 0.1) / 1e6, 2)   # 64 KiB per 100 ms
+    5.24
+    """
+    w = check_int("window", window, lo=1, hi=2**31)
+    r = check_float("rtt", rtt, lo=1e-6, hi=100.0)
+    return 8 * w / r
+
+
+def bdp(bandwidth: float, rtt: float, *, mss: int = 1460) -> BdpResult:
+    """Bandwidth-delay product: how many bytes must be in flight to fill the path.
+
+    Parameters
+    ----------
+    bandwidth : float
+        Bottleneck bandwidth in bit/s, in [1000, 1e12].
+    rtt : float
+        Round-trip time in seconds, in [1e-6, 100].
+    mss : int
+        Segment size in bytes, in [88, 65495].
+
+    Returns
+    -------
+    BdpResult
+
+    Notes
+    -----
+    A sender can have at most min(rwnd, cwnd) bytes unacknowledged
+    (RFC 5681 §2), so throughput ≤ window / RTT. To reach ``bandwidth``, the
+    receive window — hence the receive buffer (``tcp_rmem``), and the send
+    buffer (``tcp_wmem``) that must hold the unacknowledged bytes — needs at
+    least BDP = bandwidth × RTT / 8 bytes, and a window scale shift large
+    enough for it (RFC 7323 §1.1). In practice buffers are set above the
+    BDP because part of a socket buffer goes to kernel bookkeeping, not to
+    the advertised window.
+
+    Examples
+    --------
+    >>> r = bdp(1e9, 0.1)            # 1 Gbit/s, 100 ms
+    >>> r.bytes, r.wscale, r.fits_unscaled
+    (12500000, 8, False)
+    """
+    bw = check_float("bandwidth", bandwidth, lo=1000.0, hi=1e12)
+    r = check_float("rtt", rtt, lo=1e-6, hi=100.0)
+    mss = check_int("mss", mss, lo=int(LINUX["TCP_MIN_MSS"].value), hi=int(LINUX["loopback_mss"].value))
+    n = int(math.ceil(bw * r / 8))
+    shift = next((s for s in range(_MAX_SHIFT + 1) if MAX_WINDOW_FIELD << s >= n), _MAX_SHIFT)
+    return BdpResult(
+        bw, r, n, n / mss, shift, n <= MAX_WINDOW_FIELD, n <= MAX_WINDOW_FIELD << _MAX_SHIFT,
+        window_limited_throughput(int(LINUX["tcp_rmem_default"].value), r),
+        window_limited_throughput(int(LINUX["tcp_rmem_max"].value), r),
+    )
