@@ -12,8 +12,9 @@ widget never runs a layout algorithm.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from .states import State
 from .table import TRANSITIONS

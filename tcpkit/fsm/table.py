@@ -23,9 +23,9 @@ the ACK bit on every segment after the SYN, so a "FIN" leaves as ``FIN+ACK``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from .events import Event
 from .states import State
