@@ -413,7 +413,7 @@ class FlowTrace:
 def flow_credit(
     *,
     stream_bytes: tuple[int, ...] = (200_000, 200_000, 200_000),
-    read_rate: tuple[int, ...] = (10_000, 100_000, 100_000),
+    read_rate: tuple[int, ...] = (10_000, 150_000, 40_000),
     initial_max_stream_data: int = 64_000,
     initial_max_data: int = 160_000,
     send_rate: int = 150_000,

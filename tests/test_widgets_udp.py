@@ -1,0 +1,80 @@
+"""Widgets of the UDP chapter: ARQ explorer and HOL explorer (built in-process, no kernel)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tcpkit.arq import simulate_arq
+from tcpkit.quic import hol_compare
+from tcpkit.widgets.udp import arq_explorer, arq_panel, hol_explorer
+
+
+def test_arq_control_change_redraws_and_recomputes():
+    e = arq_explorer(protocol="sr", loss=0.0)
+    png0, run0 = e.png(), e.result.runs[0]
+    assert run0.retransmissions == 0
+    e.controls["loss"].value = 0.3
+    run1 = e.result.runs[0]
+    assert e.error is None and e.png() != png0
+    assert run1.retransmissions > 0 and run1.correct
+    # the explorer shows exactly what the model computes
+    assert run1 == simulate_arq("sr", n_packets=20, window=4, seq_bits=3, rtt=0.1, tx_time=0.01, loss=0.3, seed=0,
+                                timeout=0.25)
+    assert "选择重传" in e.summary.value
+
+
+def test_arq_all_three_protocols():
+    e = arq_explorer(protocol="all", window=3, loss=0.2)
+    assert [r.protocol for r in e.result.runs] == ["sw", "gbn", "sr"]
+    assert set(e.result.curves) == {"sw", "gbn", "sr"}
+    sw, gbn, sr = (dict(e.result.curves[p])[0.0] for p in ("sw", "gbn", "sr"))
+    assert sw < gbn and sw < sr  # windows beat stop-and-wait without loss
+
+
+def test_arq_bad_window_shows_message_and_keeps_figure():
+    e = arq_explorer(protocol="sr", seq_bits=3, window=4)
+    good = e.png()
+    e.controls["window"].value = 8
+    assert e.error == "window must be in [1, 4], got 8 (2**(k-1) for Selective Repeat, seq_bits=3)"
+    assert "window must be in [1, 4], got 8" in e.message.value
+    assert e.png() == good
+    e.controls["seq_bits"].value = 4  # now 8 ≤ 2**3 is allowed
+    assert e.error is None and e.message.value == "" and e.result.runs[0].window == 8 and e.png() != good
+
+
+def test_arq_preset_names_are_checked():
+    with pytest.raises(ValueError, match="preset must use the names"):
+        arq_explorer(windw=3)
+
+
+def test_arq_panel_validates_protocol():
+    with pytest.raises(ValueError) as exc:
+        arq_panel(protocol="tcp")
+    assert str(exc.value) == "protocol must be one of 'sw', 'gbn', 'sr', 'all', got 'tcp'"
+
+
+def test_hol_control_change_redraws_and_recomputes():
+    h = hol_explorer()
+    png0 = h.png()
+    h.controls["lost"].value = 0
+    assert h.error is None and h.png() != png0 and h.result.lost == 0
+    assert h.result == hol_compare(n_streams=3, packets_per_stream=4, lost=0, rtt=0.1, tx_time=0.005)
+    h.controls["lost"].value = -1
+    assert h.result.lost is None and "没有丢包" in h.summary.value
+
+
+def test_hol_bad_lost_index_shows_message_then_recovers():
+    h = hol_explorer(n_streams=3, packets_per_stream=4)
+    good = h.png()
+    h.controls["lost"].value = 50
+    assert h.error == "lost must be in [0, 11], got 50"
+    assert "lost must be in [0, 11], got 50" in h.message.value and h.png() == good
+    h.controls["packets_per_stream"].value = 12  # 36 packets: 50 still too big
+    assert h.error == "lost must be in [0, 35], got 50"
+    h.controls["lost"].value = 5
+    assert h.error is None and h.message.value == "" and h.png() != good
+
+
+def test_static_bundle_has_png():
+    bundle = hol_explorer()._repr_mimebundle_()
+    assert bundle["image/png"] and "text/plain" in bundle
