@@ -16,45 +16,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .._validate import check_choice
-from ..errors import IllegalTransition
-from ..fsm import State
+from ..fsm import Event, State, next_transition
 
 __all__ = ["LAB_EVENTS", "predict_states", "next_state"]
 
-S = State
-
-# RFC 9293 §3.3.2 Figure 5 (and §3.10 for RST/ABORT), restricted to the moves
-# a loss-free loopback exchange can make.
-_TABLE: dict[tuple[State, str], State] = {
-    (S.CLOSED, "passive_open"): S.LISTEN,
-    (S.CLOSED, "active_open"): S.SYN_SENT,
-    (S.LISTEN, "rcv_syn"): S.SYN_RECEIVED,
-    (S.LISTEN, "close"): S.CLOSED,
-    (S.SYN_SENT, "rcv_syn_ack"): S.ESTABLISHED,
-    (S.SYN_SENT, "rcv_syn"): S.SYN_RECEIVED,
-    (S.SYN_SENT, "rcv_rst"): S.CLOSED,
-    (S.SYN_SENT, "close"): S.CLOSED,
-    (S.SYN_RECEIVED, "rcv_ack"): S.ESTABLISHED,
-    (S.SYN_RECEIVED, "rcv_rst"): S.LISTEN,
-    (S.ESTABLISHED, "close"): S.FIN_WAIT_1,
-    (S.ESTABLISHED, "rcv_fin"): S.CLOSE_WAIT,
-    (S.ESTABLISHED, "rcv_rst"): S.CLOSED,
-    (S.ESTABLISHED, "abort"): S.CLOSED,
-    (S.FIN_WAIT_1, "rcv_ack"): S.FIN_WAIT_2,
-    (S.FIN_WAIT_1, "rcv_fin"): S.CLOSING,
-    (S.FIN_WAIT_1, "rcv_rst"): S.CLOSED,
-    (S.FIN_WAIT_2, "rcv_fin"): S.TIME_WAIT,
-    (S.FIN_WAIT_2, "rcv_rst"): S.CLOSED,
-    (S.CLOSING, "rcv_ack"): S.TIME_WAIT,
-    (S.CLOSE_WAIT, "close"): S.LAST_ACK,
-    (S.CLOSE_WAIT, "rcv_rst"): S.CLOSED,
-    (S.CLOSE_WAIT, "abort"): S.CLOSED,
-    (S.LAST_ACK, "rcv_ack"): S.CLOSED,
-    (S.TIME_WAIT, "timeout"): S.CLOSED,
+#: The lab's event names → the events of :mod:`tcpkit.fsm` (its TRANSITIONS table is the model).
+LAB_EVENTS: dict[str, Event] = {
+    "passive_open": Event.PASSIVE_OPEN,
+    "active_open": Event.ACTIVE_OPEN,
+    "rcv_syn": Event.RCV_SYN,
+    "rcv_syn_ack": Event.RCV_SYN_ACK,
+    "rcv_ack": Event.RCV_ACK,
+    "rcv_fin": Event.RCV_FIN,
+    "rcv_rst": Event.RCV_RST,
+    "close": Event.CLOSE,
+    "abort": Event.ABORT,
+    "timeout": Event.TIME_WAIT_TIMEOUT,
 }
-
-#: Every event name a lab step may use.
-LAB_EVENTS: tuple[str, ...] = tuple(sorted({e for _, e in _TABLE}))
 
 
 def next_state(state: State, event: str) -> State:
@@ -65,7 +43,7 @@ def next_state(state: State, event: str) -> State:
     state : State
         The current state.
     event : str
-        One of :data:`LAB_EVENTS`.
+        One of :data:`LAB_EVENTS` (mapped to a :class:`tcpkit.fsm.Event`).
 
     Returns
     -------
@@ -76,22 +54,24 @@ def next_state(state: State, event: str) -> State:
     ValueError
         For an unknown event name.
     IllegalTransition
-        If the event is not allowed in ``state``.
+        If the event is not allowed in ``state`` (no row in :data:`tcpkit.fsm.TRANSITIONS`).
+
+    Notes
+    -----
+    One lookup in :data:`tcpkit.fsm.TRANSITIONS_BY_KEY` (RFC 9293 §3.3.2 Figure 5,
+    §3.10); the lab codes no transition of its own.
 
     Examples
     --------
     >>> next_state(State.FIN_WAIT_2, "rcv_fin").name
     'TIME_WAIT'
-    >>> next_state(State.LISTEN, "rcv_fin")
+    >>> next_state(State.CLOSED, "close")
     Traceback (most recent call last):
     ...
-    tcpkit.errors.IllegalTransition: event rcv_fin is not allowed in state LISTEN
+    tcpkit.errors.IllegalTransition: event CLOSE is not allowed in state CLOSED
     """
     check_choice("event", event, LAB_EVENTS)
-    try:
-        return _TABLE[(state, event)]
-    except KeyError:
-        raise IllegalTransition(state, event) from None
+    return next_transition(state, LAB_EVENTS[event]).new_state
 
 
 def predict_states(current: Mapping[str, State], events: Mapping[str, tuple[str, ...]]) -> dict[str, State]:
