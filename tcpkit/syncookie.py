@@ -30,7 +30,7 @@ import random
 import secrets as _secrets
 from dataclasses import dataclass, field
 
-from ._validate import check_bool, check_bytes, check_int
+from ._validate import check_bool, check_bytes, check_choice, check_int
 from .linux import LINUX
 from .siphash import _siphash_4u32_fast, key_words
 
@@ -56,6 +56,9 @@ __all__ = [
     "explain_check",
     "cookie_init_timestamp",
     "cookie_timestamp_decode",
+    "ACK_SCENARIOS",
+    "CookieHandshake",
+    "cookie_handshake",
 ]
 
 #: Low bits of the cookie that carry hash + MSS index (``COOKIEBITS``, syncookies.c).
@@ -676,3 +679,86 @@ def cookie_timestamp_decode(tsecr: int | None, *, ts_off: int = 0) -> TimestampO
     ws = options & TS_OPT_WSCALE_MASK
     return TimestampOptions(None if ws == TS_OPT_WSCALE_MASK else ws, bool(options & TS_OPT_SACK),
                             bool(options & TS_OPT_ECN))
+
+
+# --------------------------------------------------------------------------
+# a whole cookie handshake, for the calculator widget
+# --------------------------------------------------------------------------
+#: Third-step ACKs the calculator can send back (name → Chinese label).
+ACK_SCENARIOS: dict[str, str] = {
+    "honest": "正常客户端：原样回送",
+    "next_minute": "正常客户端：下一分钟才到达",
+    "replay_3min": "3 分钟后重放同一个 ACK",
+    "tampered_ack": "篡改确认号（翻转第 8 位）",
+    "other_port": "同样的数字，换一个源端口",
+    "guess": "盲猜：随机的确认号",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CookieHandshake:
+    """A SYN answered with a cookie, and one third-step ACK checked against it."""
+
+    syn: CookieExplanation  #: how the cookie was computed
+    scenario: str           #: key of :data:`ACK_SCENARIOS`
+    ack_sport: int          #: source port of the ACK
+    ack_seq: int            #: the ACK's sequence number
+    ack_ack: int            #: the ACK's acknowledgement number
+    ack_minute: int         #: minute counter when the ACK arrives
+    check: CookieCheck      #: what ``cookie_v4_check`` finds
+
+
+def cookie_handshake(saddr: object, daddr: object, sport: int, dport: int, client_isn: int, mss: int, *,
+                     minute: int, secret_seed: int = 0, ack: str = "honest") -> CookieHandshake:
+    """Encode a cookie for a SYN, build a third-step ACK of kind ``ack``, and check it.
+
+    Parameters
+    ----------
+    saddr, daddr, sport, dport, client_isn, mss, minute
+        As in :func:`cookie_v4_init_sequence`.
+    secret_seed : int
+        Seed of :meth:`SynCookieSecrets.from_seed`, ``[0, inf)``.
+    ack : str
+        One of :data:`ACK_SCENARIOS`: ``"honest"`` (seq = ISN + 1, ack = cookie + 1,
+        same minute), ``"next_minute"``, ``"replay_3min"`` (same numbers 3 minutes
+        later), ``"tampered_ack"`` (ack number with bit 8 flipped), ``"other_port"``
+        (the same numbers from source port + 1), ``"guess"`` (a random ack number,
+        drawn from ``random.Random(secret_seed)``).
+
+    Returns
+    -------
+    CookieHandshake
+
+    Raises
+    ------
+    TypeError, ValueError
+        On a bad parameter.
+
+    Examples
+    --------
+    >>> h = cookie_handshake("192.0.2.1", "198.51.100.7", 40000, 80, 1000, 1460, minute=71577, ack="replay_3min")
+    >>> h.check.reason, h.check.age
+    ('too_old', 3)
+    >>> cookie_handshake("192.0.2.1", "198.51.100.7", 40000, 80, 1000, 1460, minute=71577).check.mss
+    1460
+    """
+    kind = check_choice("ack", ack, ACK_SCENARIOS)
+    seed = check_int("secret_seed", secret_seed, lo=0)
+    sec = SynCookieSecrets.from_seed(seed)
+    syn = explain_cookie(saddr, daddr, sport, dport, client_isn, mss, minute=minute, secrets=sec)
+    seq = (syn.client_isn + 1) & _M32
+    ack_no = (syn.cookie + 1) & _M32
+    now = syn.count
+    p = int(sport)
+    if kind == "next_minute":
+        now = (now + 1) & _M32
+    elif kind == "replay_3min":
+        now = (now + 3) & _M32
+    elif kind == "tampered_ack":
+        ack_no ^= 1 << 8
+    elif kind == "other_port":
+        p = (p + 1) % 65536
+    elif kind == "guess":
+        ack_no = random.Random(seed).getrandbits(32)
+    chk = explain_check(saddr, daddr, p, dport, (seq - 1) & _M32, (ack_no - 1) & _M32, minute=now, secrets=sec)
+    return CookieHandshake(syn, kind, p, seq, ack_no, now, chk)
