@@ -57,6 +57,8 @@ __all__ = [
     "parse_options",
     "tcp_layout",
     "udp_layout",
+    "HeaderPair",
+    "header_pair",
 ]
 
 Address = str | ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -974,3 +976,84 @@ def udp_layout(header: UdpHeader, payload_length: int = 0) -> tuple[FieldSpan, .
     vals = {"src_port": str(header.src_port), "dst_port": str(header.dst_port), "length": str(length),
             "checksum": f"0x{header.checksum:04x}"}
     return tuple(FieldSpan(f.key, f.name, f.bit_offset, f.bits, vals[f.key]) for f in UDP_FIELDS)
+
+
+# ---------------------------------------------------------------------------
+# TCP and UDP side by side (the header explorer's model call)
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class HeaderPair:
+    """The same ports and payload carried by TCP and by UDP, with checksums filled in.
+
+    Attributes
+    ----------
+    tcp, udp : TcpHeader, UdpHeader
+        Headers with the checksum computed over the pseudo-header.
+    tcp_bytes, udp_bytes : bytes
+        The headers alone on the wire (TCP 20–60 bytes, UDP 8 bytes).
+    payload : bytes
+        The data both carry.
+    src, dst : str
+        The addresses used in the pseudo-headers.
+    """
+
+    tcp: TcpHeader
+    udp: UdpHeader
+    tcp_bytes: bytes
+    udp_bytes: bytes
+    payload: bytes
+    src: str
+    dst: str
+
+    @property
+    def tcp_spans(self) -> tuple[FieldSpan, ...]:
+        return tcp_layout(self.tcp)
+
+    @property
+    def udp_spans(self) -> tuple[FieldSpan, ...]:
+        return udp_layout(self.udp)
+
+
+def header_pair(
+    *,
+    src: Address = "192.0.2.1",
+    dst: Address = "198.51.100.7",
+    src_port: int = 40000,
+    dst_port: int = 80,
+    seq: int = 1000,
+    ack: int = 0,
+    flags: int = TcpFlag.SYN,
+    window: int = 64240,
+    urgent: int = 0,
+    options: tuple[TcpOption, ...] = (),
+    payload: bytes = b"",
+) -> HeaderPair:
+    """Build a TCP header and a UDP header for the same ports and payload, checksums included.
+
+    Parameters are those of :class:`TcpHeader` (ports in [0, 65535], seq/ack in
+    [0, 2**32 − 1], flags in [0, 255], window/urgent in [0, 65535], options ≤ 40
+    bytes) plus the addresses of the pseudo-header and the payload (≤ 65507 bytes).
+
+    Returns
+    -------
+    HeaderPair
+
+    Raises
+    ------
+    ValueError, TypeError
+        From the header constructors and :func:`pseudo_header`.
+
+    Examples
+    --------
+    >>> p = header_pair(payload=b"hi")
+    >>> len(p.tcp_bytes), len(p.udp_bytes), verify_tcp_checksum(p.src, p.dst, p.tcp.to_bytes(p.payload))
+    (20, 8, True)
+    """
+    payload = check_bytes("payload", payload)
+    check_int("len(payload)", len(payload), lo=0, hi=65507)
+    tcp = TcpHeader(src_port, dst_port, seq=seq, ack=ack, flags=flags, window=window, urgent=urgent,
+                    options=options)
+    tcp = replace(tcp, checksum=tcp_checksum(src, dst, tcp.to_bytes(payload)))
+    udp0 = UdpHeader(src_port, dst_port, 8 + len(payload))
+    udp = replace(udp0, checksum=udp_checksum(src, dst, udp0.to_bytes(payload)))
+    return HeaderPair(tcp, udp, tcp.to_bytes(), udp.to_bytes(payload)[:8], payload, str(src), str(dst))
