@@ -306,7 +306,7 @@ def simulate_listen_queues(
     synack_retries: int | None = None,
     abort_on_overflow: int | None = None,
     accept_rate: float = 1000.0,
-    attack_start: float = 5.0,
+    attack_start: float = 0.0,
     attack_end: float | None = None,
     dt: float = 0.01,
 ) -> QueueTimeline:
@@ -332,8 +332,8 @@ def simulate_listen_queues(
         Connections per second the application takes with ``accept()`` ``[0, 1e7]``
         (0: it never calls ``accept()``).
     attack_start, attack_end : float
-        The flood runs in ``[attack_start, attack_end)`` seconds (default from 5 s
-        to the end).
+        The flood runs in ``[attack_start, attack_end)`` seconds (default: the whole run
+        ).
     dt : float
         Time step in seconds ``[0.001, 0.1]``.
 
