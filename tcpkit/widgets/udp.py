@@ -153,13 +153,18 @@ def _draw_hol(result: HolResult, fig: Any) -> None:
     plot_hol(result, axes=axes)
 
 
+_RULES = {"packet threshold": "包序阈值（后面第 3 个包已被确认）", "time threshold": "时间阈值（9/8 RTT）",
+          "PTO": "探测超时（PTO）"}
+
+
 def _summary_hol(r: HolResult) -> str:
     if r.lost is None:
         return "没有丢包：TCP 与 QUIC 的交付时间完全相同。"
     s = r.lost % r.n_streams
     tcp, quic = r.stream_done("tcp"), r.stream_done("quic")
     faster = sum(1 for a, b in zip(tcp, quic) if b < a - 1e-12)
-    return (f"第 {r.lost} 个包（流 {s}）丢失，{r.detect_rule}规则在 {r.detect_time * 1000:.0f} ms 判定丢失并重传"
+    rule = _RULES.get(r.detect_rule, r.detect_rule)
+    return (f"第 {r.lost} 个包（流 {s}）丢失，按{rule}在 {r.detect_time * 1000:.0f} ms 判定丢失并重传"
             f"（QUIC 用新包号 {r.n_streams * r.packets_per_stream}）。TCP 上所有流干等合计 "
             f"{r.blocked_time('tcp') * 1000:.0f} ms，QUIC 上只有流 {s} 等待，合计 {r.blocked_time('quic') * 1000:.0f} ms；"
             f"{faster} 个流在 QUIC 上更早读完。")
