@@ -1,0 +1,767 @@
+"""One or more TCP flows through one drop-tail bottleneck: the cwnd simulator.
+
+>>> tr = simulate("reno", bandwidth_mbps=10, rtt_ms=40, buffer_pkts=20, duration_s=5)
+>>> tr.flows[0].fast_retransmits > 0
+True
+
+Two granularities share the same controllers:
+
+``granularity="ack"`` (default, accurate)
+    Event-driven, one event per ACK. Each segment (``mss`` bytes) is
+    serialised by the bottleneck at ``bandwidth_mbps``; a FIFO queue of
+    ``buffer_pkts`` segments (not counting the one being sent) drops arrivals
+    when full (drop-tail). The receiver ACKs every segment at once (no delayed
+    ACK, no SACK), cumulatively; the ACK returns after ``rtt_ms`` of
+    propagation. The sender counts duplicate ACKs, fast-retransmits on the
+    3rd (``tcp_reordering``), runs Reno or NewReno recovery as the controller
+    asks, and keeps an RFC 6298 retransmission timer.
+``granularity="round"`` (fast, approximate; what the widgets use)
+    A fluid model advanced one round trip at a time: each round every flow
+    sends ``min(cwnd, pacing_rate·R)`` segments, the queue changes by arrivals
+    minus what the link serves in the round, overflow above ``buffer_pkts`` is
+    dropped and counted as one loss event per flow that lost something; the
+    controllers receive one aggregated ``on_ack`` per round (RFC 3465-style
+    byte counting, so slow start doubles and Reno adds one segment per
+    round). Its cost is proportional to ``duration_s / rtt`` and does not
+    depend on the bandwidth.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from array import array
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .._validate import check_choice, check_float, check_int
+from ..linux import LINUX
+from .base import CongestionController, Phase
+
+__all__ = ["simulate", "Trace", "FlowTrace", "Event", "EVENT_KINDS", "MAX_FLOWS"]
+
+#: Kinds of :class:`Event`.
+EVENT_KINDS = ("fast_retransmit", "recovery_start", "recovery_end", "timeout", "scripted_loss")
+#: Most flows one simulation accepts.
+MAX_FLOWS = 8
+_DUPTHRESH = int(LINUX["tcp_reordering"].value)
+_RTO_INIT = float(LINUX["TCP_TIMEOUT_INIT"].value)
+_RTO_MIN = float(LINUX["TCP_RTO_MIN"].value)
+_RTO_MAX = float(LINUX["TCP_RTO_MAX"].value)
+_INF = float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something the sender did: ``kind`` is one of :data:`EVENT_KINDS`."""
+
+    time: float
+    flow: int
+    kind: str
+    cwnd: float
+    ssthresh: float
+
+
+@dataclass(frozen=True)
+class FlowTrace:
+    """What one flow did, sampled at every ACK (``"ack"``) or every round (``"round"``).
+
+    All arrays have the same length. Windows in segments, times in seconds,
+    ``delivery_rate`` in Mbit/s, ``queue`` in segments (the shared bottleneck
+    queue when this flow's sample was taken).
+    """
+
+    algorithm: str
+    time: array
+    cwnd: array
+    ssthresh: array
+    phase: array
+    inflight: array
+    delivery_rate: array
+    queue: array
+    events: tuple[Event, ...]
+    sent: int
+    delivered: int
+    drops: int
+    fast_retransmits: int
+    timeouts: int
+    bbr_history: tuple[tuple[float, str, float], ...] = ()
+
+    @property
+    def goodput_mbps(self) -> float:
+        """Delivered segments × MSS over the duration, Mbit/s (set by :func:`simulate`)."""
+        return self._goodput
+
+    _goodput: float = 0.0
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Result of :func:`simulate`: one :class:`FlowTrace` per flow plus the path."""
+
+    flows: tuple[FlowTrace, ...]
+    bandwidth_mbps: float
+    rtt_ms: float
+    buffer_pkts: int
+    duration_s: float
+    mss: int
+    granularity: str
+    ack_events: int
+    bdp_pkts: float = field(default=0.0)
+
+    # convenience: the first flow's arrays
+    @property
+    def time(self) -> array:
+        return self.flows[0].time
+
+    @property
+    def cwnd(self) -> array:
+        return self.flows[0].cwnd
+
+    @property
+    def ssthresh(self) -> array:
+        return self.flows[0].ssthresh
+
+    @property
+    def phase(self) -> array:
+        return self.flows[0].phase
+
+    @property
+    def inflight(self) -> array:
+        return self.flows[0].inflight
+
+    @property
+    def delivery_rate(self) -> array:
+        return self.flows[0].delivery_rate
+
+    @property
+    def queue(self) -> array:
+        return self.flows[0].queue
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return self.flows[0].events
+
+
+def _validate(
+    algorithm: object,
+    bandwidth_mbps: object,
+    rtt_ms: object,
+    buffer_pkts: object,
+    loss_rate: object,
+    losses: object,
+    duration_s: object,
+    mss: object,
+    initial_cwnd: object,
+    seed: object,
+    granularity: object,
+) -> tuple[list[str], float, float, int, float, list[float], float, int, int, int, str]:
+    from . import CONTROLLERS
+
+    if isinstance(algorithm, str):
+        names = [algorithm]
+    elif isinstance(algorithm, (list, tuple)):
+        names = list(algorithm)
+        if not 1 <= len(names) <= MAX_FLOWS:
+            raise ValueError(f"algorithm must list 1 to {MAX_FLOWS} names, got {len(names)}")
+    else:
+        raise TypeError(f"algorithm must be a name or a list of names, got {type(algorithm).__name__}")
+    for n in names:
+        check_choice("algorithm", n, list(CONTROLLERS))
+    bw = check_float("bandwidth_mbps", bandwidth_mbps, lo=0.01, hi=10000.0)
+    rtt = check_float("rtt_ms", rtt_ms, lo=0.01, hi=10000.0)
+    buf = check_int("buffer_pkts", buffer_pkts, lo=1, hi=1_000_000)
+    p = check_float("loss_rate", loss_rate, lo=0.0, hi=0.5)
+    dur = check_float("duration_s", duration_s, lo=0.0, hi=3600.0, lo_open=True)
+    if isinstance(losses, (str, bytes)) or not isinstance(losses, Iterable):
+        raise TypeError(f"losses must be a sequence of times in seconds, got {type(losses).__name__}")
+    lst = sorted(check_float("losses", x, lo=0.0, hi=dur) for x in losses)
+    m = check_int("mss", mss, lo=int(LINUX["TCP_MIN_MSS"].value), hi=int(LINUX["loopback_mss"].value))
+    iw = check_int("initial_cwnd", initial_cwnd, lo=1, hi=1000)
+    sd = check_int("seed", seed, lo=0, hi=2**32 - 1)
+    g = str(check_choice("granularity", granularity, ("ack", "round")))
+    return names, bw, rtt, buf, p, lst, dur, m, iw, sd, g
+
+
+def simulate(
+    algorithm: str | Sequence[str],
+    *,
+    bandwidth_mbps: float,
+    rtt_ms: float,
+    buffer_pkts: int,
+    loss_rate: float = 0.0,
+    losses: Iterable[float] = (),
+    duration_s: float,
+    mss: int = 1460,
+    initial_cwnd: int = 10,
+    seed: int = 0,
+    granularity: str = "ack",
+    initial_ssthresh: float | None = None,
+) -> Trace:
+    """Run TCP flow(s) through one drop-tail bottleneck and trace their windows.
+
+    Parameters
+    ----------
+    algorithm : str or list of str
+        A name in :data:`tcpkit.congestion.CONTROLLERS`, or a list of 1–8
+        names: one flow each, all sharing the bottleneck and the RTT
+        (fairness view).
+    bandwidth_mbps : float
+        Bottleneck rate, Mbit/s, in [0.01, 10000]. A segment of ``mss``
+        bytes takes ``8·mss / rate`` to send (headers are not modelled).
+    rtt_ms : float
+        Two-way propagation delay, ms, in [0.01, 10000]. The smallest RTT a
+        flow can see is this plus one segment's serialisation time.
+    buffer_pkts : int
+        Bottleneck queue capacity in segments, in [1, 1e6] (drop-tail).
+    loss_rate : float
+        Random loss probability per segment, in [0, 0.5] (seeded).
+    losses : iterable of float
+        Scripted losses: for each time (s, in [0, duration_s]) the first
+        segment reaching the bottleneck at or after it is dropped.
+    duration_s : float
+        Simulated time, s, in (0, 3600].
+    mss : int
+        Segment size, bytes, in [88, 65495]; default 1460.
+    initial_cwnd : int
+        Initial window, segments, in [1, 1000]; default 10 (``TCP_INIT_CWND``).
+    seed : int
+        Seed of the random loss and of BBR's random PROBE_BW phase, in [0, 2**32 − 1].
+    granularity : {"ack", "round"}
+        ``"ack"``: per-ACK event simulation (accurate). ``"round"``: one step
+        per round trip (fast, used by the widgets). See the module docstring.
+    initial_ssthresh : float, optional
+        Initial slow-start threshold in segments, in [2, 2**31]; default
+        "infinite" (RFC 5681 §3.1). A finite value skips the slow-start
+        overshoot, which makes single-loss demonstrations clean. BBR ignores it.
+
+    Returns
+    -------
+    Trace
+        Per flow: arrays ``time, cwnd, ssthresh, phase, inflight,
+        delivery_rate, queue`` and the events (fast retransmit, recovery
+        start/end, timeout, scripted loss).
+
+    Raises
+    ------
+    ValueError
+        A parameter out of range or an unknown algorithm name (the message
+        lists the valid names).
+    TypeError
+        A parameter of the wrong type.
+
+    Notes
+    -----
+    Sender rules: window check ``snd_nxt − snd_una < cwnd`` (RFC 5681 §2,
+    FlightSize); fast retransmit on the 3rd duplicate ACK (RFC 5681 §3.2,
+    Linux ``TCP_FASTRETRANS_THRESH``); NewReno ``recover`` (RFC 6582 §3.2);
+    after an RTO go-back-N from ``snd_una`` and ``recover = snd_nxt``
+    (RFC 6582 §3.2 step 4). The RTO is RFC 6298 §2 (α = 1/8, β = 1/4, K = 4,
+    initial 1 s, doubling on expiry, 120 s cap) with the Linux floor:
+    ``RTO = SRTT + max(4·RTTVAR, TCP_RTO_MIN)`` (``tcp_rtt_estimator``,
+    ``__tcp_set_rto``), not RFC 6298's 1 s minimum. Each ACK echoes the send
+    time of the segment that caused it (like TCP timestamps, RFC 7323), so RTT
+    samples are exact even for retransmissions. BBR's delivery rate sample is
+    (delivered now − delivered when the segment was sent) / elapsed time.
+    Linux additionally uses SACK, RACK-TLP (RFC 8985) and PRR (RFC 6937);
+    none is modelled.
+
+    Examples
+    --------
+    >>> tr = simulate(["cubic", "bbr"], bandwidth_mbps=20, rtt_ms=20,
+    ...               buffer_pkts=100, duration_s=2, granularity="round")
+    >>> [f.algorithm for f in tr.flows]
+    ['cubic', 'bbr']
+    >>> simulate("reno", bandwidth_mbps=0, rtt_ms=20, buffer_pkts=10, duration_s=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: bandwidth_mbps must be in [0.01, 10000], got 0
+    """
+    names, bw, rtt, buf, p, lst, dur, m, iw, sd, g = _validate(
+        algorithm, bandwidth_mbps, rtt_ms, buffer_pkts, loss_rate, losses, duration_s, mss, initial_cwnd, seed,
+        granularity,
+    )
+    from . import CONTROLLERS
+    from .bbr import BBR
+
+    ssth = None if initial_ssthresh is None else check_float("initial_ssthresh", initial_ssthresh, lo=2.0, hi=2.0**31)
+    ccs: list[CongestionController] = []
+    for i, n in enumerate(names):
+        cls = CONTROLLERS[n]
+        if cls is BBR:
+            ccs.append(cls(cwnd=float(iw), seed=sd + i))  # type: ignore[call-arg]
+        else:
+            ccs.append(cls(cwnd=float(iw), ssthresh=ssth))
+    if g == "ack":
+        return _simulate_ack(names, ccs, bw, rtt, buf, p, lst, dur, m, sd)
+    return _simulate_round(names, ccs, bw, rtt, buf, p, lst, dur, m, sd)
+
+
+class _Flow:
+    __slots__ = (
+        "i", "cc", "style", "snd_una", "snd_nxt", "dupacks", "in_rec", "recover", "rcv_next", "ooo",
+        "delivered", "delivered_time", "srtt", "rttvar", "rto", "rto_deadline", "next_send", "pace_pending",
+        "t", "cwnd", "ssth", "ph", "infl", "rate", "queue", "events", "sent", "drops", "frs", "rtos",
+        "pipe_mode", "high_sack", "sacked", "retx", "hole", "samples", "rto_mark", "retx_q", "prr", "prr_delivered", "prr_out", "recover_fs",
+    )
+
+    def __init__(self, i: int, cc: CongestionController) -> None:
+        self.i = i
+        self.cc = cc
+        self.style = cc.recovery
+        self.snd_una = 0
+        self.snd_nxt = 0
+        self.dupacks = 0
+        self.in_rec = False
+        self.recover = 0
+        self.rcv_next = 0
+        self.ooo: set[int] = set()
+        self.delivered = 0
+        self.delivered_time = 0.0
+        self.srtt = 0.0
+        self.rttvar = 0.0
+        self.rto = _RTO_INIT
+        self.rto_deadline = _INF
+        self.next_send = 0.0
+        self.pace_pending = False
+        self.t = array("d")
+        self.cwnd = array("d")
+        self.ssth = array("d")
+        self.ph = array("b")
+        self.infl = array("d")
+        self.rate = array("d")
+        self.queue = array("d")
+        self.events: list[Event] = []
+        self.sent = 0
+        self.drops = 0
+        self.frs = 0
+        self.rtos = 0
+        self.pipe_mode = cc.recovery == "sack"
+        self.samples = cc.wants_samples
+        self.high_sack = -1
+        self.sacked: set[int] = set()
+        self.retx: set[int] = set()
+        self.hole = 0
+        self.rto_mark = 0
+        self.retx_q: deque[tuple[float, int]] = deque()
+        self.prr = self.pipe_mode and not self.samples
+        self.prr_delivered = 0
+        self.prr_out = 0
+        self.recover_fs = 1
+
+    def pipe(self) -> int:
+        """Segments presumed in the network (RFC 6675 "pipe", FACK-style): those sent
+        after the highest SACKed one, plus retransmissions not yet acknowledged."""
+        lo = self.high_sack + 1
+        if lo < self.snd_una:
+            lo = self.snd_una
+        if lo < self.rto_mark:  # after an RTO everything sent before it counts as lost
+            lo = self.rto_mark
+        n = self.snd_nxt - lo + len(self.retx)
+        return n if n > 0 else 0
+
+    def event(self, now: float, kind: str) -> None:
+        self.events.append(Event(now, self.i, kind, self.cc.cwnd, self.cc.ssthresh))
+
+
+def _finish(names, flows, bw, rtt, buf, dur, m, g, ack_events) -> Trace:  # type: ignore[no-untyped-def]
+    from .bbr import BBR
+
+    out = []
+    for n, f in zip(names, flows):
+        hist = tuple(f.cc.history) if isinstance(f.cc, BBR) else ()
+        out.append(
+            FlowTrace(
+                n, f.t, f.cwnd, f.ssth, f.ph, f.infl, f.rate, f.queue, tuple(f.events), f.sent, f.delivered,
+                f.drops, f.frs, f.rtos, hist, f.delivered * m * 8 / dur / 1e6,
+            )
+        )
+    bdp = bw * 1e6 / (8 * m) * rtt / 1000
+    return Trace(tuple(out), bw, rtt, buf, dur, m, g, ack_events, bdp)
+
+
+def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Trace:  # type: ignore[no-untyped-def]
+    tx = 8.0 * m / (bw * 1e6)  # serialisation time of one segment, s
+    prop = rtt_ms / 1000.0
+    rng = random.Random(seed)
+    rand = rng.random
+    flows = [_Flow(i, cc) for i, cc in enumerate(ccs)]
+    nflows = len(flows)
+    acks: deque[tuple] = deque()
+    timers: list[tuple[float, int]] = []  # pacing wake-ups (time, flow index)
+    q: deque[float] = deque()  # departure times of segments in the bottleneck
+    last_dep = 0.0
+    pending_losses = deque(losses)
+    next_loss = pending_losses.popleft() if pending_losses else _INF
+    deadlines = [_INF] * nflows
+    to_mbps = m * 8 / 1e6
+
+    def xmit(f: _Flow, seq: int, now: float) -> None:
+        """One segment reaches the bottleneck at ``now``."""
+        nonlocal last_dep, next_loss
+        f.sent += 1
+        if now >= next_loss:
+            f.drops += 1
+            f.event(now, "scripted_loss")
+            next_loss = pending_losses.popleft() if pending_losses else _INF
+            return
+        if p and rand() < p:
+            f.drops += 1
+            return
+        while q and q[0] <= now:
+            q.popleft()
+        if len(q) > buf:
+            f.drops += 1
+            return
+        dep = (now if now > last_dep else last_dep) + tx
+        last_dep = dep
+        q.append(dep)
+        # the receiver sees segments in FIFO order, so its ACK can be computed now
+        rn = f.rcv_next
+        if seq == rn:
+            rn += 1
+            ooo = f.ooo
+            if ooo:
+                while rn in ooo:
+                    ooo.discard(rn)
+                    rn += 1
+            f.rcv_next = rn
+        elif seq > rn:
+            f.ooo.add(seq)
+        acks.append((dep + prop, f, rn, now, f.delivered, f.delivered_time, seq))
+
+    def send_allowed(f: _Flow, now: float) -> None:
+        cc = f.cc
+        cwnd = cc.cwnd
+        pr = cc.pacing_rate
+        if f.pipe_mode:  # RFC 6675: send while pipe < cwnd, holes first
+            pipe = f.pipe()
+            if f.in_rec and f.prr:  # RFC 6937 PRR-SSRB, as Linux tcp_cwnd_reduction()
+                ss = cc.ssthresh
+                if pipe > ss:
+                    room = -(-f.prr_delivered * ss // f.recover_fs) - f.prr_out
+                else:
+                    d = f.prr_delivered - f.prr_out
+                    room = min(ss - pipe, (d if d > 1 else 1) + 1)
+            else:
+                room = cwnd - pipe
+            if room < 1 and f.snd_nxt == f.snd_una:
+                room = 1
+            sent0 = room
+            gap = 1.0 / pr if pr else 0.0
+            while room >= 1:
+                if gap and f.next_send > now:
+                    if not f.pace_pending:
+                        f.pace_pending = True
+                        heapq.heappush(timers, (f.next_send, f.i))
+                    break
+                seq = -1
+                if f.in_rec or f.rto_mark > f.snd_una:
+                    h = f.hole if f.hole > f.snd_una else f.snd_una
+                    hs = f.high_sack if f.high_sack > f.rto_mark else f.rto_mark
+                    sacked = f.sacked
+                    retx = f.retx
+                    while h < hs and (h in sacked or h in retx):
+                        h += 1
+                    if h < hs:
+                        seq = h
+                        f.hole = h + 1
+                        f.retx.add(h)
+                        f.retx_q.append((now, h))
+                    else:
+                        f.hole = h
+                if seq < 0:
+                    seq = f.snd_nxt
+                    f.snd_nxt += 1
+                xmit(f, seq, now)
+                room -= 1
+                if gap:
+                    f.next_send = (f.next_send if f.next_send > now else now) + gap
+            if f.in_rec:
+                f.prr_out += int(sent0 - room) if sent0 > room else 0
+        elif pr is None:
+            while f.snd_nxt - f.snd_una < cwnd:
+                xmit(f, f.snd_nxt, now)
+                f.snd_nxt += 1
+        else:
+            gap = 1.0 / pr
+            while f.snd_nxt - f.snd_una < cwnd:
+                if f.next_send > now:
+                    if not f.pace_pending:
+                        f.pace_pending = True
+                        heapq.heappush(timers, (f.next_send, f.i))
+                    break
+                xmit(f, f.snd_nxt, now)
+                f.snd_nxt += 1
+                f.next_send = (f.next_send if f.next_send > now else now) + gap
+        if f.snd_nxt > f.snd_una and f.rto_deadline == _INF:
+            f.rto_deadline = now + f.rto
+            deadlines[f.i] = f.rto_deadline
+
+    for f in flows:
+        send_allowed(f, 0.0)
+    next_rto = min(deadlines)
+    ack_events = 0
+    while True:
+        t_ack = acks[0][0] if acks else _INF
+        t_tim = timers[0][0] if timers else _INF
+        if t_ack <= t_tim and t_ack <= next_rto:
+            now = t_ack
+            if now > dur:
+                break
+            _, f, ackno, sent_t, d_at_send, dt_at_send, seq = acks.popleft()
+            ack_events += 1
+            cc = f.cc
+            # delivery accounting and RTT sample
+            f.delivered += 1
+            f.delivered_time = now
+            r = now - sent_t
+            if f.srtt == 0.0:
+                f.srtt = r
+                f.rttvar = r / 2
+            else:
+                d = f.srtt - r
+                f.rttvar = 0.75 * f.rttvar + 0.25 * (d if d > 0 else -d)
+                f.srtt = 0.875 * f.srtt + 0.125 * r
+            v4 = 4 * f.rttvar
+            rto = f.srtt + (v4 if v4 > _RTO_MIN else _RTO_MIN)
+            f.rto = rto if rto < _RTO_MAX else _RTO_MAX
+            el = now - dt_at_send
+            rate = (f.delivered - d_at_send) / el if el > 0 else 0.0
+            una = f.snd_una
+            if f.pipe_mode:  # the segment that caused this ACK acts as a SACK block (RFC 2018)
+                if seq >= ackno:
+                    f.sacked.add(seq)
+                    if seq > f.high_sack:
+                        f.high_sack = seq
+                if f.retx:
+                    f.retx.discard(seq)
+                    # RACK (RFC 8985 §6.2): a retransmission sent before a segment that
+                    # has now been delivered, by more than reo_wnd = SRTT/4, is lost again
+                    rq = f.retx_q
+                    reo = f.srtt * 0.25
+                    while rq and rq[0][0] + reo < sent_t:
+                        h = rq.popleft()[1]
+                        if h in f.retx:
+                            f.retx.discard(h)
+                            if h < f.hole:
+                                f.hole = h
+                if ackno > una and (f.sacked or f.retx):
+                    for s_ in range(una, ackno):
+                        f.sacked.discard(s_)
+                        f.retx.discard(s_)
+                if f.samples:
+                    cc.on_sample(now=now, rtt=r, rate=rate, inflight=f.pipe(), delivered=1.0)
+                if f.in_rec:
+                    f.prr_delivered += 1
+            if ackno > una:
+                acked = ackno - una
+                f.snd_una = ackno
+                f.dupacks = 0
+                if f.snd_nxt < ackno:
+                    f.snd_nxt = ackno
+                flight = f.snd_nxt - ackno
+                if f.in_rec:
+                    if f.style == "reno" or ackno >= f.recover:
+                        f.in_rec = False
+                        cc.on_recovery_end(now=now, flight_size=flight)
+                        f.event(now, "recovery_end")
+                    else:  # partial ACK: stay in recovery
+                        cc.on_partial_ack(now=now, acked=acked)
+                        if not f.pipe_mode:  # NewReno: retransmit the next hole now
+                            xmit(f, ackno, now)
+                else:
+                    cc.on_ack(now=now, acked=acked, rtt=r, inflight=flight, rate=rate)
+                if flight > 0:
+                    f.rto_deadline = now + f.rto
+                else:
+                    f.rto_deadline = _INF
+                deadlines[f.i] = f.rto_deadline
+                next_rto = min(deadlines) if nflows > 1 else f.rto_deadline
+            elif ackno == una and f.snd_nxt > una:
+                f.dupacks += 1
+                if f.in_rec:
+                    cc.on_dup_ack(now=now)
+                elif f.dupacks == _DUPTHRESH and (f.style == "none" or ackno >= f.recover):
+                    flight = f.snd_nxt - una
+                    if f.samples:  # BBR: packet conservation from the pipe estimate
+                        flight = f.pipe()
+                    elif f.pipe_mode and flight > cc.cwnd:  # SACK: Linux takes ssthresh from cwnd
+                        flight = int(cc.cwnd)
+                    cc.on_loss(now=now, flight_size=flight)
+                    f.frs += 1
+                    f.event(now, "fast_retransmit")
+                    if f.style != "none":
+                        f.in_rec = True
+                        f.recover = f.snd_nxt
+                        f.event(now, "recovery_start")
+                    if f.pipe_mode:  # later holes go out through send_allowed
+                        f.prr_delivered = 1
+                        f.prr_out = 1
+                        f.recover_fs = flight if flight > 0 else 1
+                        f.retx.add(una)
+                        f.retx_q.append((now, una))
+                        f.hole = una + 1
+                    xmit(f, una, now)
+            send_allowed(f, now)
+            if f.rto_deadline != deadlines[f.i]:
+                deadlines[f.i] = f.rto_deadline
+                next_rto = min(deadlines)
+            # record
+            f.t.append(now)
+            f.cwnd.append(cc.cwnd)
+            f.ssth.append(cc.ssthresh)
+            f.ph.append(cc.phase)
+            f.infl.append(f.pipe() if f.pipe_mode else f.snd_nxt - f.snd_una)
+            f.rate.append(rate * to_mbps)
+            f.queue.append(len(q))
+        elif t_tim <= next_rto:
+            now = t_tim
+            if now > dur:
+                break
+            _, i = heapq.heappop(timers)
+            f = flows[i]
+            f.pace_pending = False
+            send_allowed(f, now)
+            if f.rto_deadline != deadlines[i]:
+                deadlines[i] = f.rto_deadline
+                next_rto = min(deadlines)
+        else:
+            now = next_rto
+            if now > dur or now == _INF:
+                break
+            i = deadlines.index(now)
+            f = flows[i]
+            cc = f.cc
+            flight = f.snd_nxt - f.snd_una
+            if f.pipe_mode and flight > cc.cwnd:  # Linux takes ssthresh from cwnd (tcp_enter_loss)
+                flight = cc.cwnd
+            cc.on_rto(now=now, flight_size=flight)
+            f.rtos += 1
+            f.in_rec = False
+            f.dupacks = 0
+            f.recover = f.snd_nxt
+            if f.pipe_mode:  # keep the SACK scoreboard, mark the rest lost (Linux tcp_enter_loss)
+                f.rto_mark = f.snd_nxt
+                f.retx.clear()
+                f.retx_q.clear()
+                f.hole = f.snd_una
+            else:
+                f.snd_nxt = f.snd_una  # go-back-N (RFC 5681 §3.1, no SACK)
+            f.rto = min(f.rto * 2, _RTO_MAX)
+            f.event(now, "timeout")
+            if f.pipe_mode:
+                f.retx.add(f.snd_una)
+                f.retx_q.append((now, f.snd_una))
+                f.hole = f.snd_una + 1
+                xmit(f, f.snd_una, now)
+            else:
+                xmit(f, f.snd_nxt, now)
+                f.snd_nxt += 1
+            f.rto_deadline = now + f.rto
+            deadlines[i] = f.rto_deadline
+            f.next_send = now
+            send_allowed(f, now)
+            next_rto = min(deadlines)
+            f.t.append(now)
+            f.cwnd.append(cc.cwnd)
+            f.ssth.append(cc.ssthresh)
+            f.ph.append(cc.phase)
+            f.infl.append(f.snd_nxt - f.snd_una)
+            f.rate.append(0.0)
+            f.queue.append(len(q))
+    return _finish(names, flows, bw, rtt_ms, buf, dur, m, "ack", ack_events)
+
+
+def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Trace:  # type: ignore[no-untyped-def]
+    mu = bw * 1e6 / (8.0 * m)  # segments per second
+    prop = rtt_ms / 1000.0 + 1.0 / mu
+    rng = random.Random(seed)
+    flows = [_Flow(i, cc) for i, cc in enumerate(ccs)]
+    pending = deque(losses)
+    queue = 0.0
+    now = 0.0
+    rounds = 0
+    to_mbps = m * 8 / 1e6
+    n = len(flows)
+    while now < dur:
+        rtt = prop + queue / mu
+        # what each flow puts on the path this round
+        sends = []
+        for f in flows:
+            cc = f.cc
+            w = cc.cwnd
+            if cc.pacing_rate is not None:
+                w = min(w, cc.pacing_rate * rtt)
+            sends.append(w)
+        arrivals = sum(sends)
+        capacity = mu * rtt
+        backlog = queue + arrivals
+        served = backlog if backlog < capacity else capacity
+        newq = backlog - served
+        overflow = newq - buf if newq > buf else 0.0
+        if overflow:
+            newq = float(buf)
+        # scripted losses in this round hit the flow with the largest share
+        scripted = 0
+        while pending and pending[0] < now + rtt:
+            pending.popleft()
+            scripted += 1
+        end = now + rtt
+        for idx, f in enumerate(flows):
+            cc = f.cc
+            w = sends[idx]
+            if f.next_send > now:  # waiting for its retransmission timer
+                _record_round(f, end, cc, cc.phase, 0.0, 0.0, newq)
+                continue
+            share = w / arrivals if arrivals > 0 else 1.0 / n
+            lost = overflow * share
+            if p and rng.random() < 1.0 - (1.0 - p) ** w:
+                lost += 1.0
+            if scripted and idx == 0:
+                lost += scripted
+                f.event(now, "scripted_loss")
+            delivered = served * share
+            f.sent += int(round(w))
+            f.delivered += int(round(delivered))
+            rate = delivered / rtt
+            if cc.wants_samples:
+                cc.on_sample(now=end, rtt=rtt, rate=rate, inflight=w, delivered=delivered)
+            if f.in_rec:  # the recovery round ends: deflate (RFC 5681 §3.2 step 6)
+                f.in_rec = False
+                cc.on_recovery_end(now=end, flight_size=w)
+                f.event(end, "recovery_end")
+            elif lost >= 0.5 or (scripted and idx == 0):
+                f.drops += max(1, int(round(lost)))
+                if w - lost < _DUPTHRESH:  # too few segments left to send duplicate ACKs: timeout
+                    rto = rtt + _RTO_MIN  # Linux: RTO ≈ SRTT + max(4·RTTVAR, 200 ms)
+                    f.next_send = end + rto
+                    cc.on_rto(now=end + rto, flight_size=w)
+                    f.rtos += 1
+                    f.event(end + rto, "timeout")
+                else:
+                    cc.on_loss(now=end, flight_size=w)
+                    f.frs += 1
+                    f.event(end, "fast_retransmit")
+                    if cc.recovery != "none":
+                        f.in_rec = True  # one round of fast recovery
+                        f.event(end, "recovery_start")
+            else:
+                cc.on_ack(now=end, acked=delivered, rtt=rtt, inflight=w, rate=rate)
+            _record_round(f, end, cc, cc.phase, w, rate * to_mbps, newq)
+        queue = newq
+        now = end
+        rounds += 1
+    return _finish(names, flows, bw, rtt_ms, buf, dur, m, "round", rounds * n)
+
+
+def _record_round(f: _Flow, t: float, cc: CongestionController, ph: Phase, w: float, rate: float, q: float) -> None:
+    f.t.append(t)
+    f.cwnd.append(cc.cwnd)
+    f.ssth.append(cc.ssthresh)
+    f.ph.append(int(ph))
+    f.infl.append(w)
+    f.rate.append(rate)
+    f.queue.append(q)
+
