@@ -1,0 +1,72 @@
+"""Benchmarks for the connection area: simulator speed and widget interaction latency.
+
+    .venv/bin/python bench/bench_connection.py
+
+Every widget row times ``control.value = v`` → new PNG through the real traitlets
+observer. "cold" rows clear the explorer's figure cache before each change (a
+value never drawn before); "warm" rows revisit values (the PNG cache answers).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import Row, format_rows, percentile, time_calls, time_explorer  # noqa: E402
+
+TARGET = 40.0
+
+
+def _cold(explorer, key, values, name):
+    control = explorer.controls[key]
+    xs = []
+    vals = list(values)
+    for i in range(30):
+        v = vals[i % len(vals)]
+        if control.value == v:
+            v = vals[(i + 1) % len(vals)]
+        explorer.clear_cache()
+        t0 = time.perf_counter()
+        control.value = v
+        xs.append((time.perf_counter() - t0) * 1000)
+        assert explorer.error is None, explorer.error
+    med = statistics.median(xs)
+    return Row(name, med, "ms", f"≤ {TARGET:g} ms (median)", med <= TARGET, percentile(xs, 0.95))
+
+
+def run() -> list[Row]:
+    from tcpkit.connection import run_scenario
+    from tcpkit.widgets.fsm import fsm_explorer
+    from tcpkit.widgets.sequence import sequence_explorer
+
+    rows = []
+    for name, kw in [("handshake", {}), ("lost_syn", {"losses": 11}), ("lost_fin2", {"losses": 50})]:
+        med, p95 = time_calls(lambda name=name, kw=kw: run_scenario(name, **kw), repeat=50)
+        rows.append(Row(f"run_scenario({name!r}, {kw})", med, "ms", "≤ 5 ms", med <= 5, p95))
+
+    f = fsm_explorer("active_close")
+    rows.append(time_explorer(f, "step", range(0, 13), target_ms=TARGET, name="fsm_explorer: step slider"))
+    rows.append(time_explorer(f, "scenario", ["lost_syn", "simultaneous_close", "handshake", "syn_in_time_wait"],
+                              target_ms=TARGET, name="fsm_explorer: scenario dropdown"))
+
+    s = sequence_explorer("lost_syn", losses=1)
+    rows.append(_cold(s, "losses", [0, 1, 2, 3, 4, 5, 6], "sequence_explorer: losses slider (cold)"))
+    rows.append(_cold(s, "rtt", [0.05, 0.1, 0.2, 0.3, 0.5], "sequence_explorer: rtt slider (cold)"))
+    rows.append(_cold(s, "linear_timeouts", [0, 1, 2, 3, 4], "sequence_explorer: linear_timeouts (cold)"))
+    rows.append(_cold(s, "scenario", ["active_close", "lost_ack4", "three_way_close", "handshake"],
+                      "sequence_explorer: scenario dropdown (cold)"))
+    rows.append(time_explorer(s, "losses", [0, 1, 2, 3], target_ms=TARGET,
+                              name="sequence_explorer: losses slider (warm, cached PNG)"))
+    return rows
+
+
+if __name__ == "__main__":
+    import os
+
+    print(f"load average before: {os.getloadavg()}")
+    print(format_rows(run()))
+    print(f"load average after: {os.getloadavg()}")
