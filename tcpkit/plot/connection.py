@@ -263,8 +263,8 @@ class FsmDiagram:
         changes = [st for st in trace.steps if st.new is not st.old]
         step = max(0, min(step, len(changes)))
         for (u, v), arr in self.edges.items():
-            c, lw = self.edge_base[(u, v)]
-            arr.set_color(c)
+            col, lw = self.edge_base[(u, v)]
+            arr.set_color(col)
             arr.set_linewidth(lw)
         for t in self.nodes.values():
             p = t.get_bbox_patch()
