@@ -269,3 +269,11 @@ def test_hypothesis_retries_range(n):
 def test_hypothesis_wrong_types(v):
     with pytest.raises(TypeError, match="rtt"):
         RtoEstimator().on_sample(v, now=1.0)
+
+
+def test_give_up_time_agrees_with_tcpkit_timers():
+    from tcpkit.timers import retries_timeout
+
+    for n in range(0, 40):
+        for base in (0.2, 1.0):
+            assert linux_retries_timeout(n, rto_base=base) == pytest.approx(retries_timeout(n, rto_base=base))
