@@ -52,6 +52,8 @@ __all__ = [
     "keepalive_timeline",
     "RetransmitGiveUp",
     "retransmit_giveup",
+    "DeadPeer",
+    "dead_peer",
 ]
 
 _TW = float(LINUX["TCP_TIMEWAIT_LEN"].value)
@@ -717,3 +719,61 @@ def retransmit_giveup(
             return RetransmitGiveUp(r, n, ut, budget, tuple(times), round(t, 9))
         times.append(t)
         cur = min(cur * 2, _RTO_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadPeer:
+    """How long each mechanism takes to notice a peer that vanished without FIN or RST.
+
+    Attributes
+    ----------
+    keepalive : KeepaliveTimeline
+        An idle connection with ``SO_KEEPALIVE``.
+    retransmit : RetransmitGiveUp
+        A connection with unacknowledged data (keepalive does not run then).
+    """
+
+    keepalive: KeepaliveTimeline
+    retransmit: RetransmitGiveUp
+
+
+def dead_peer(
+    *,
+    idle: float = float(LINUX["tcp_keepalive_time"].value),
+    interval: float = float(LINUX["tcp_keepalive_intvl"].value),
+    probes: int = int(LINUX["tcp_keepalive_probes"].value),
+    user_timeout: float = 0.0,
+    rto: float = _RTO_MIN,
+    retries: int = int(LINUX["tcp_retries2"].value),
+) -> DeadPeer:
+    """Keepalive detection (idle connection) beside retransmission give-up (data in flight).
+
+    Parameters are those of :func:`keepalive_timeline` (``idle``, ``interval``,
+    ``probes``, ``user_timeout``) and :func:`retransmit_giveup` (``rto``,
+    ``retries``, ``user_timeout``); ``TCP_USER_TIMEOUT`` applies to both.
+
+    Returns
+    -------
+    DeadPeer
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an out-of-range or mistyped parameter.
+
+    Notes
+    -----
+    ``tcp_keepalive_timer()`` returns early while ``packets_out`` is non-zero, so
+    a connection with data in flight is judged by the retransmission timer
+    instead (``net/ipv4/tcp_timer.c``).
+
+    Examples
+    --------
+    >>> d = dead_peer()
+    >>> d.keepalive.detect_time, round(d.retransmit.give_up, 1)
+    (7875.0, 1044.6)
+    """
+    return DeadPeer(
+        keepalive_timeline(idle=idle, interval=interval, probes=probes, user_timeout=user_timeout),
+        retransmit_giveup(rto=rto, retries=retries, user_timeout=user_timeout),
+    )

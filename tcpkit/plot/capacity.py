@@ -1,0 +1,384 @@
+"""Figures for the connection-capacity calculators: client ports vs TIME_WAIT, dead-peer detection, server limits.
+
+>>> from tcpkit.capacity import port_timeline
+>>> ax = plot_port_timeline(port_timeline(rate=600)); ax.get_xlabel()
+'时间 (s)'
+
+Each figure is built in two parts so that the widgets stay fast: the static
+frame (axes, limits, labels) and the data artists. ``plot_*`` functions draw
+both into an axes; the ``*Renderer`` classes draw the frame once per axis
+range, cache it as a raster and redraw only the data artists per update
+(matplotlib "blitting"), then encode the PNG with zlib level 1.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any
+
+from . import COLORS, new_figure, use_cjk_font
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ..capacity import DeadPeer, PortTimeline, ServerLimits
+
+__all__ = [
+    "plot_port_timeline",
+    "plot_dead_peer",
+    "plot_server_limits",
+    "PortRenderer",
+    "DeadPeerRenderer",
+    "LimitsRenderer",
+    "nice_ceiling",
+]
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k that is ≥ ``x`` (axis limits that look chosen).
+
+    >>> nice_ceiling(28232 * 1.1), nice_ceiling(7875), nice_ceiling(0)
+    (40000.0, 8000.0, 1.0)
+    """
+    if x <= 1:
+        return 1.0
+    k = math.floor(math.log10(x))
+    for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        v = m * 10.0**k
+        if v >= x * (1 - 1e-12):
+            return float(v)
+    return 10.0 ** (k + 1)
+
+
+_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _fmt(n: float) -> str:
+    """``1,198,372`` below 10^9, ``2.81×10¹⁴`` above."""
+    if n == math.inf:
+        return "∞"
+    if n >= 1e9:
+        e = math.floor(math.log10(n))
+        return f"{n / 10**e:.2f}×10{str(e).translate(_SUP)}"
+    return f"{n:,.0f}" if n >= 100 else f"{n:.1f}"
+
+
+# ---------------------------------------------------------------------------
+# client ports over time
+# ---------------------------------------------------------------------------
+
+
+def _port_frame(ax: Axes, ylim: float, duration: float, tuples: int, ports: int, destinations: int) -> None:
+    ax.set_xlim(0, duration)
+    ax.set_ylim(0, ylim)
+    ax.axhline(tuples, color=COLORS["black"], lw=1.2, ls="--")
+    ax.text(0.01, tuples, f"可用四元组 {tuples:,}（{ports:,} 端口 × {destinations} 个目的地）", va="bottom", ha="left",
+            fontsize=9, transform=ax.get_yaxis_transform())
+    ax.set_xlabel("时间 (s)")
+    ax.set_ylabel("被占用的四元组")
+    ax.set_title("客户端连向同一服务端时的本地端口：建立中 + TIME_WAIT")
+    ax.grid(alpha=0.3)
+
+
+def _port_artists(ax: Axes, animated: bool) -> dict[str, Any]:
+    z = [0.0, 1.0]
+    a: dict[str, Any] = {
+        "open": ax.fill_between(z, z, z, color=COLORS["blue"], alpha=0.8, label="连接打开中", animated=animated),
+        "tw": ax.fill_between(z, z, z, color=COLORS["orange"], alpha=0.8, label="TIME_WAIT（或等待复用）",
+                              animated=animated),
+        "fail": ax.fill_between(z, z, z, color=COLORS["red"], alpha=0.15, label="connect() 失败 EADDRNOTAVAIL",
+                                transform=ax.get_xaxis_transform(), animated=animated),
+        "ex": ax.axvline(-1.0, color=COLORS["red"], lw=1.2, animated=animated),
+        "ex_text": ax.text(0.0, 0.5, "", color=COLORS["red"], fontsize=9, va="center", ha="left",
+                           transform=ax.get_xaxis_transform(), animated=animated,
+                           bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85}),
+    }
+    return a
+
+
+def _port_update(a: dict[str, Any], tl: PortTimeline) -> None:
+    t = [0.0, *tl.t]
+    o = [0, *tl.open]
+    tw = [0, *tl.time_wait]
+    top = [x + y for x, y in zip(o, tw)]
+    a["open"].set_data(t, [0] * len(t), o)
+    a["tw"].set_data(t, o, top)
+    failing = [False, *(f > 0 for f in tl.failed)]
+    a["fail"].set_data(t, [0] * len(t), [1] * len(t), where=failing)
+    if tl.exhausted_at is not None:
+        a["ex"].set_xdata([tl.exhausted_at, tl.exhausted_at])
+        lost = max(0.0, tl.rate - tl.budget.max_conn_rate)
+        a["ex_text"].set_position((tl.exhausted_at, 0.4))
+        a["ex_text"].set_text(f" {tl.exhausted_at:.0f} s：端口耗尽，\n 平均每秒约 {lost:,.0f} 次 connect() 失败")
+    else:
+        a["ex"].set_xdata([-1.0, -1.0])
+        a["ex_text"].set_text("")
+
+
+def _port_key(tl: PortTimeline) -> tuple[float, float, int, int, int]:
+    b = tl.budget
+    return nice_ceiling(b.tuples * 1.12), tl.t[-1], b.tuples, b.ports, b.destinations
+
+
+def plot_port_timeline(tl: PortTimeline, *, ax: Axes | None = None) -> Axes:
+    """Stacked area of 4-tuples held open and in TIME_WAIT, the capacity line and the exhaustion time.
+
+    Parameters
+    ----------
+    tl : PortTimeline
+        From :func:`tcpkit.capacity.port_timeline`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+
+    Returns
+    -------
+    Axes
+    """
+    use_cjk_font()
+    if ax is None:
+        ax = new_figure(8, 3.6).add_subplot()
+    _port_frame(ax, *_port_key(tl))
+    a = _port_artists(ax, False)
+    _port_update(a, tl)
+    ax.legend(handles=[a[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8, framealpha=0.9)
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# dead-peer detection: keepalive vs retransmission
+# ---------------------------------------------------------------------------
+
+_ROWS = {"ka": 1.0, "rt": 0.0}
+
+
+def _dead_frame(ax: Axes, xmax: float) -> None:
+    ax.set_xlim(0, xmax)
+    ax.set_ylim(-0.7, 1.7)
+    ax.set_yticks([_ROWS["rt"], _ROWS["ka"]], ["有未确认数据：\n重传直到放弃", "空闲连接：\n保活探测"])
+    ax.set_xlabel("对端消失后的时间 (s)")
+    ax.set_title("对端悄无声息地消失（断电、拔线）：多久才发现？")
+    ax.grid(axis="x", alpha=0.3)
+
+
+def _dead_artists(ax: Axes, animated: bool) -> dict[str, Any]:
+    y_ka, y_rt = _ROWS["ka"], _ROWS["rt"]
+    kw: dict[str, Any] = {"animated": animated}
+    return {
+        "idle": ax.plot([], [], color=COLORS["grey"], lw=6, alpha=0.5, solid_capstyle="butt", **kw)[0],
+        "probes": ax.plot([], [], ls="", marker="|", ms=16, mew=2, color=COLORS["blue"], **kw)[0],
+        "ka_dead": ax.plot([], [], ls="", marker="X", ms=12, color=COLORS["red"], **kw)[0],
+        "ka_text": ax.text(0, y_ka + 0.32, "", fontsize=9, ha="right", **kw),
+        "sent": ax.plot([], [], ls="", marker="|", ms=16, mew=2, color=COLORS["orange"], **kw)[0],
+        "rt_dead": ax.plot([], [], ls="", marker="X", ms=12, color=COLORS["red"], **kw)[0],
+        "rt_text": ax.text(0, y_rt + 0.32, "", fontsize=9, ha="left", **kw),
+        "_y": (y_ka, y_rt),
+    }
+
+
+def _dead_update(a: dict[str, Any], d: DeadPeer, xmax: float) -> None:
+    y_ka, y_rt = a["_y"]
+    k, r = d.keepalive, d.retransmit
+    a["idle"].set_data([0, k.idle], [y_ka, y_ka])
+    a["probes"].set_data(list(k.probe_times), [y_ka] * len(k.probe_times))
+    a["ka_dead"].set_data([k.detect_time], [y_ka])
+    a["ka_text"].set_position((min(k.detect_time, xmax * 0.99), y_ka + 0.32))
+    a["ka_text"].set_horizontalalignment("right" if k.detect_time > xmax * 0.35 else "left")
+    how = f"{len(k.probe_times)} 个探测无应答" if k.user_timeout == 0 else f"TCP_USER_TIMEOUT={k.user_timeout:g} s"
+    a["ka_text"].set_text(f"空闲 {k.idle:g} s 后开始探测，{k.detect_time:,.0f} s 判定死亡（{how}）")
+    a["sent"].set_data([0.0, *r.retransmit_times], [y_rt] * (len(r.retransmit_times) + 1))
+    a["rt_dead"].set_data([r.give_up], [y_rt])
+    right = r.give_up > xmax * 0.55
+    a["rt_text"].set_position((min(r.give_up, xmax * 0.99), y_rt + 0.32))
+    a["rt_text"].set_horizontalalignment("right" if right else "left")
+    why = f"tcp_retries2={r.retries}" if r.user_timeout == 0 else f"TCP_USER_TIMEOUT={r.user_timeout:g} s"
+    a["rt_text"].set_text(f"{len(r.retransmit_times)} 次重传后 {r.give_up:,.1f} s 放弃（{why}）")
+
+
+def _dead_key(d: DeadPeer) -> float:
+    return nice_ceiling(max(d.keepalive.detect_time, d.retransmit.give_up) * 1.08)
+
+
+def plot_dead_peer(d: DeadPeer, *, ax: Axes | None = None) -> Axes:
+    """Two timelines: keepalive probes on an idle connection, retransmissions of unacknowledged data.
+
+    Parameters
+    ----------
+    d : DeadPeer
+        From :func:`tcpkit.capacity.dead_peer`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+
+    Returns
+    -------
+    Axes
+    """
+    use_cjk_font()
+    if ax is None:
+        ax = new_figure(8, 3.2).add_subplot()
+    xmax = _dead_key(d)
+    _dead_frame(ax, xmax)
+    _dead_update(_dead_artists(ax, False), d, xmax)
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# server limits
+# ---------------------------------------------------------------------------
+
+_LIMIT_ROWS = (("four_tuple", "四元组上限\n（客户端 IP × 端口）"), ("fd", "文件描述符\n（RLIMIT_NOFILE）"),
+               ("memory", "内存\n（每连接内核结构 + 缓冲）"))
+
+
+def _limits_frame(ax: Axes) -> None:
+    ax.set_xscale("log")
+    ax.set_xlim(1, 1e16)
+    ax.set_ylim(-0.6, 2.6)
+    ax.set_yticks(range(3), [lab for _, lab in _LIMIT_ROWS])
+    ax.set_xlabel("最多能同时保持的连接数（对数刻度）")
+    ax.set_title("一个服务端 IP:端口 实际能撑住多少连接？取最小者")
+    ax.grid(axis="x", alpha=0.3)
+
+
+def _limits_artists(ax: Axes, animated: bool) -> dict[str, Any]:
+    bars = ax.barh(range(3), [1, 1, 1], left=1, height=0.55, color=COLORS["sky"], animated=animated)
+    texts = [ax.text(1, i, "", va="center", fontsize=9, animated=animated) for i in range(3)]
+    return {"bars": list(bars), "texts": texts}
+
+
+def _limits_update(a: dict[str, Any], r: ServerLimits) -> None:
+    for i, (key, _) in enumerate(_LIMIT_ROWS):
+        v = max(1.0, float(getattr(r, "by_" + key)))
+        bar = a["bars"][i]
+        bar.set_width(v - 1)
+        bar.set_color(COLORS["red"] if key == r.bottleneck else COLORS["sky"])
+        txt = a["texts"][i]
+        txt.set_position((v * 1.3, i))
+        extra = f"（每连接 {r.per_connection_bytes:,} B）" if key == "memory" else ""
+        txt.set_text(f"{_fmt(v)}{extra}" + ("  ← 瓶颈" if key == r.bottleneck else ""))
+
+
+def plot_server_limits(r: ServerLimits, *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of the three bounds (log scale), the smallest in red.
+
+    Parameters
+    ----------
+    r : ServerLimits
+        From :func:`tcpkit.capacity.server_limits`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+
+    Returns
+    -------
+    Axes
+    """
+    use_cjk_font()
+    if ax is None:
+        ax = new_figure(8, 3.0).add_subplot()
+    _limits_frame(ax)
+    _limits_update(_limits_artists(ax, False), r)
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# renderers for the widgets
+# ---------------------------------------------------------------------------
+
+
+class _BlitRenderer:
+    """A figure whose frame is drawn once per axis range and cached; only data artists are redrawn."""
+
+    def __init__(
+        self,
+        width: float,
+        height: float,
+        dpi: int,
+        frame: Callable[[Axes, Hashable], None],
+        artists: Callable[[Axes], dict[str, Any]],
+        rect: tuple[float, float, float, float],
+    ) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        use_cjk_font()
+        self.fig = Figure(figsize=(width, height), dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.ax = self.fig.add_axes(rect)
+        self.frame = frame
+        self.artists = artists(self.ax)
+        self.backgrounds: dict[Hashable, Any] = {}
+        self.limits: dict[Hashable, tuple[Any, Any]] = {}
+
+    def _select(self, key: Hashable) -> None:
+        if key not in self.backgrounds:
+            self.frame(self.ax, key)
+            self.canvas.draw()
+            self.backgrounds[key] = self.canvas.copy_from_bbox(self.fig.bbox)
+            self.limits[key] = (self.ax.get_xlim(), self.ax.get_ylim())
+        else:
+            xl, yl = self.limits[key]
+            self.ax.set_xlim(xl)
+            self.ax.set_ylim(yl)
+        self.canvas.restore_region(self.backgrounds[key])
+
+    def _finish(self) -> bytes:
+        from PIL import Image
+
+        for name, art in self.artists.items():
+            if not name.startswith("_"):
+                for a in art if isinstance(art, list) else [art]:
+                    self.ax.draw_artist(a)
+        w, h = self.canvas.get_width_height()
+        buf = io.BytesIO()
+        Image.frombuffer("RGBA", (w, h), bytes(self.canvas.buffer_rgba()), "raw", "RGBA", 0, 1).save(
+            buf, "png", compress_level=1
+        )
+        return buf.getvalue()
+
+
+class PortRenderer(_BlitRenderer):
+    """Fast PNG frames of :func:`plot_port_timeline` for the TIME_WAIT calculator."""
+
+    def __init__(self, width: float = 8.0, height: float = 3.6, dpi: int = 80) -> None:
+        super().__init__(width, height, dpi, self._frame, lambda ax: _port_artists(ax, True), (0.11, 0.14, 0.87, 0.76))
+
+    def _frame(self, ax: Axes, key: Hashable) -> None:
+        _port_frame(ax, *key)  # type: ignore[misc]
+        ax.legend(handles=[self.artists[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8,
+                  framealpha=0.9)
+
+    def png(self, tl: PortTimeline) -> bytes:
+        """The PNG of ``tl``."""
+        self._select(_port_key(tl))
+        _port_update(self.artists, tl)
+        return self._finish()
+
+
+class DeadPeerRenderer(_BlitRenderer):
+    """Fast PNG frames of :func:`plot_dead_peer` for the keepalive calculator."""
+
+    def __init__(self, width: float = 8.0, height: float = 3.2, dpi: int = 80) -> None:
+        super().__init__(width, height, dpi, lambda ax, key: _dead_frame(ax, float(key)),  # type: ignore[arg-type]
+                         lambda ax: _dead_artists(ax, True), (0.17, 0.15, 0.8, 0.74))
+
+    def png(self, d: DeadPeer) -> bytes:
+        """The PNG of ``d``."""
+        key = _dead_key(d)
+        self._select(key)
+        _dead_update(self.artists, d, key)
+        return self._finish()
+
+
+class LimitsRenderer(_BlitRenderer):
+    """Fast PNG frames of :func:`plot_server_limits` for the server-limits calculator."""
+
+    def __init__(self, width: float = 8.0, height: float = 3.0, dpi: int = 80) -> None:
+        super().__init__(width, height, dpi, lambda ax, key: _limits_frame(ax), lambda ax: _limits_artists(ax, True),
+                         (0.25, 0.16, 0.72, 0.74))
+
+    def png(self, r: ServerLimits) -> bytes:
+        """The PNG of ``r``."""
+        self._select("log")
+        _limits_update(self.artists, r)
+        return self._finish()
