@@ -78,3 +78,22 @@ def test_hol_bad_lost_index_shows_message_then_recovers():
 def test_static_bundle_has_png():
     bundle = hol_explorer()._repr_mimebundle_()
     assert bundle["image/png"] and "text/plain" in bundle
+
+
+@pytest.mark.parametrize("make,n_axes", [(lambda: arq_explorer(protocol="all"), 4), (hol_explorer, 2)])
+def test_to_figure_draws_with_the_plot_functions(make, n_axes):
+    """The fast renderer and the ordinary plot function show the same result."""
+    e = make()
+    fig = e.to_figure()
+    assert len(fig.axes) == n_axes
+    from tcpkit.plot import fig_to_png
+
+    assert fig_to_png(fig)[:4] == b"\x89PNG"
+
+
+def test_renderer_reuses_cached_layouts():
+    e = hol_explorer()
+    n = len(e.renderer.frames)
+    for lost in range(6):
+        e.controls["lost"].value = lost
+    assert len(e.renderer.frames) <= n + 1  # same stream count and time scale → same background

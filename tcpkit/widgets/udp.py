@@ -342,7 +342,12 @@ class ArqRenderer:
             self.frames[key] = self._build(*key)
         fr, p = self.frames[key]
         for run, row in zip(panel.runs, p["rows"]):
-            ok, re, acks, lost, xs, ys = [], [], [], [], [], []
+            ok: list[list[tuple[float, float]]] = []
+            re: list[list[tuple[float, float]]] = []
+            acks: list[list[tuple[float, float]]] = []
+            lost: list[list[tuple[float, float]]] = []
+            xs: list[float] = []
+            ys: list[float] = []
             for f in run.flights:
                 y0, y1 = (1.0, 0.0) if f.kind == "data" else (0.0, 1.0)
                 if f.lost:
@@ -479,7 +484,7 @@ _RULES = {"packet threshold": "包序阈值（后面第 3 个包已被确认）"
 
 
 def _summary_hol(r: HolResult) -> str:
-    if r.lost is None:
+    if r.lost is None or r.detect_time is None:
         return "没有丢包：TCP 与 QUIC 的交付时间完全相同。"
     s = r.lost % r.n_streams
     tcp, quic = r.stream_done("tcp"), r.stream_done("quic")
