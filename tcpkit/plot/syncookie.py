@@ -103,10 +103,11 @@ def plot_queues(tl: QueueTimeline, *, ax: Axes | None = None, title: str | None 
     if p.attack_rate > 0 and p.attack_end > p.attack_start:
         ax.axvspan(p.attack_start, p.attack_end, color=COLORS["yellow"], alpha=0.12, lw=0)
     top = max(p.accept_queue_limit, p.syn_queue_limit, max(tl.syn_queue, default=0), 1)
-    ax.set_ylim(0, top * 1.18)
+    ax.set_ylim(0, top * 1.35)
     ax.set_xlim(0, p.duration)
     ax.set_ylabel("队列长度")
     ax.legend(loc="upper left", fontsize=8, ncol=3, frameon=False)
+    ax.set_yticks([v for v in ax.get_yticks() if v <= top])
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -138,10 +139,11 @@ def plot_synflood(result: tuple[QueueTimeline, QueueTimeline], *, fig: Figure | 
                  label=f"{_mode(tl)}：{100 * tl.summary()['success_fraction']:.0f}% 成功")
     if p.attack_rate > 0 and p.attack_end > p.attack_start:
         ax2.axvspan(p.attack_start, p.attack_end, color=COLORS["yellow"], alpha=0.12, lw=0, label="攻击期间")
-    ax2.set_ylim(-3, 115)
+    ax2.set_ylim(-3, 140)
+    ax2.set_yticks([0, 25, 50, 75, 100])
     ax2.set_ylabel("正常连接成功率 (%)")
     ax2.set_xlabel("时间 (s)")
-    ax2.legend(loc="lower left", fontsize=8, frameon=False, ncol=3)
+    ax2.legend(loc="upper right", fontsize=8, frameon=False, ncol=3)
     return fig
 
 
