@@ -121,6 +121,19 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
     lost_lines: list[list[tuple[float, float]]] = []
     lost_x: list[tuple[float, float]] = []
     labels = []
+    placed: list[tuple[float, float]] = []
+
+    def place(xa: float, ya: float, xb: float, yb: float) -> tuple[float, float]:
+        # the first point along the arrow that keeps clear of labels already placed
+        for f in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
+            x, y = xa + (xb - xa) * f, ya + (yb - ya) * f
+            if all(abs(x - px) > 0.42 or abs(y - py) > 0.32 for px, py in placed):
+                break
+        else:
+            x, y = xa + (xb - xa) * 0.5, ya + (yb - ya) * 0.5
+        placed.append((x, y))
+        return x, y
+
     for s in trace.segments:
         x0, x1 = xs[s.sender], xs[s.receiver]
         y0 = _y_of(ts, ys, s.t_send)
@@ -131,14 +144,17 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
             ye = _y_of(ts, ys, s.t_send + d / 2)
             lost_lines.append([(x0, y0), (xe, ye)])
             lost_x.append((xe, ye))
-            xm, ym = (x0 + xe) / 2, (y0 + ye) / 2
+            geom = (xe, ye + 0.3, xe, ye + 0.3)   # the label sits just below the red ×
         else:
             assert s.t_arrive is not None
             ye = _y_of(ts, ys, s.t_arrive)
             used_t.add(round(s.t_arrive, 9))
             arrows.setdefault(color, []).append((x0, y0, x1 - x0, ye - y0))
-            xm, ym = (x0 + x1) / 2, (y0 + ye) / 2
-        labels.append((xm, ym, s.label() + ("（丢失）" if s.lost else ""), color))
+            geom = (x0, y0, x1, ye)
+        prefix = "旧 " if s.note.startswith("旧") else ""
+        labels.append((geom, prefix + s.label() + ("（丢失）" if s.lost else ""), color))
+    # short arrows choose first (they have little room); long ones move along their length
+    placed_labels = [(place(*g), text, color) for g, text, color in sorted(labels, key=lambda L: abs(L[0][3] - L[0][1]))]
     from matplotlib.collections import LineCollection
 
     for color, arr in arrows.items():
@@ -149,7 +165,7 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
         ax.add_collection(LineCollection(lost_lines, colors=COLORS["grey"], linestyles="--", linewidths=1.2, zorder=4))
         lx, ly = zip(*lost_x)
         ax.plot(lx, ly, ls="none", marker="x", color=COLORS["red"], ms=10, mew=2.5, zorder=5)
-    for xm, ym, text, color in labels:
+    for (xm, ym), text, color in placed_labels:
         ax.text(xm, ym, text, ha="center", va="center", fontsize=7.5, color=color, zorder=6,
                 bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85))
     for st in changes:
