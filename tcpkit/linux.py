@@ -155,7 +155,7 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
        "丢包检测方式位图：0x1 启用 RACK"),
     _d("tcp_early_retrans", 3, "", "ip-sysctl.rst tcp_early_retrans; RFC 8985 TLP",
        "尾部丢包探测 TLP：3 表示启用"),
-    _d("tcp_frto", 2, "", "ip-sysctl.rst tcp_frto; RFC 5682", "F-RTO：检测虚假超时重传（2 = 带 SACK 的增强版）"),
+    _d("tcp_frto", 2, "", "ip-sysctl.rst tcp_frto; RFC 5682", "F-RTO：检测虚假超时重传（0 关闭，非 0 启用）"),
     _d("tcp_max_reordering", 300, "个", "ip-sysctl.rst tcp_max_reordering", "乱序度（重复 ACK 门限）的上限"),
     _d("tcp_thin_linear_timeouts", 0, "", "ip-sysctl.rst tcp_thin_linear_timeouts",
        "对“细流”使用线性（不翻倍）超时；默认关闭"),
