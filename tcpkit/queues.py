@@ -11,7 +11,8 @@ What it follows: the Linux **6.x** listener (read for 6.7–6.18; tcp-facts §1.
   ``TCP_NEW_SYN_RECV``; the listener itself stays in LISTEN) is full when
   ``qlen > B`` (``inet_csk_reqsk_queue_is_full``; ``>`` since the January 2025
   fix "tcp/dccp: allow a connection when sk_max_ack_backlog is zero", before
-  that ``>=``), so it holds *B* + 1 requests.
+  that ``>=``), so it holds *B* + 1 requests (checked on Linux 6.18 in a
+  network namespace: ``tests/test_kernel_queues.py``).
 * **Accept queue** is full when ``sk_ack_backlog > B`` (``sk_acceptq_is_full``),
   so it holds *B* + 1 established connections.
 * ``tcp_conn_request`` (net/ipv4/tcp_input.c), per SYN, in this order:

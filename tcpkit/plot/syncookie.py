@@ -8,8 +8,9 @@ Every function takes a model result and a ``fig`` (or an ``ax``) and only draws.
 
 from __future__ import annotations
 
+import abc
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import COLORS, new_figure, use_cjk_font
 
@@ -150,7 +151,7 @@ def plot_synflood(result: tuple[QueueTimeline, QueueTimeline], *, fig: Figure | 
 # --------------------------------------------------------------------------
 # fast renderers for the widgets: a cached background, a few animated artists
 # --------------------------------------------------------------------------
-class _BlitRenderer:
+class _BlitRenderer(abc.ABC):
     """Draw the static part of a figure once; per frame, restore it and draw only what changed.
 
     On the 2-core machine the book is built on, rendering every tick label and
@@ -174,8 +175,9 @@ class _BlitRenderer:
         self.canvas.draw()
         self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
 
-    def _update(self, result: object) -> None:  # pragma: no cover - overridden
-        raise TypeError("subclasses set the animated artists from a result")
+    @abc.abstractmethod
+    def _update(self, result: Any) -> None:
+        """Set the animated artists from ``result``."""
 
     def render(self, result: object):  # -> numpy RGBA array
         """The frame for ``result`` as an ``(h, w, 4)`` uint8 array."""
@@ -184,7 +186,10 @@ class _BlitRenderer:
         self.canvas.restore_region(self._bg)
         self._update(result)
         for a in self._animated:
-            a.axes.draw_artist(a) if a.axes is not None else self.fig.draw_artist(a)
+            if a.axes is not None:
+                a.axes.draw_artist(a)
+            else:
+                self.fig.draw_artist(a)
         return np.asarray(self.canvas.buffer_rgba())
 
     def png(self, result: object) -> bytes:
@@ -220,7 +225,7 @@ class CookieRenderer(_BlitRenderer):
         ax.text(0, 4.2, "bit 31", ha="left", va="center", fontsize=8, color="#555555")
         ax.text(8, 4.2, "24", ha="center", va="center", fontsize=8, color="#555555")
         ax.text(4, 8.6, "minute", ha="center", va="center", fontsize=8.5, color="#9A6400")
-        kw = {"va": "center", "animated": True}
+        kw: dict[str, Any] = {"va": "center", "animated": True}
         self.t_head = ax.text(-8.3, 9.55, "", ha="left", fontsize=9.5, **kw)
         self.t_low = ax.text(20, 8.6, "", ha="center", fontsize=8.5, color=COLORS["blue"], **kw)
         self.t_cookie = ax.text(32, 4.2, "", ha="right", fontsize=8.5, **kw)
@@ -232,7 +237,7 @@ class CookieRenderer(_BlitRenderer):
                           self.t_verdict]
         self._finish()
 
-    def _update(self, hs: CookieHandshake) -> None:  # type: ignore[override]
+    def _update(self, hs: CookieHandshake) -> None:
         import numpy as np
 
         e = hs.syn
@@ -248,7 +253,9 @@ class CookieRenderer(_BlitRenderer):
         self.t_step.set_text(f"ack - 1 = 0x{c.cookie:08x}; - (h0 + seq - 1) -> 0x{c.stripped:08x}; "
                              f"age = {c.age} min{tail}")
         self.t_verdict.set_text(f"接受：MSS = {c.mss}" if c.accepted else _REASONS[c.reason])
-        self.t_verdict.get_bbox_patch().set_facecolor(COLORS["green"] if c.accepted else COLORS["red"])
+        patch = self.t_verdict.get_bbox_patch()
+        if patch is not None:
+            patch.set_facecolor(COLORS["green"] if c.accepted else COLORS["red"])
 
 
 class FloodRenderer(_BlitRenderer):
@@ -275,7 +282,7 @@ class FloodRenderer(_BlitRenderer):
         ax1.set_ylabel("队列占用 (%)")
         ax2.set_ylabel("成功率 (%)")
         ax2.set_xlabel("时间 (s)；黄色：攻击期间")
-        kw = {"animated": True}
+        kw: dict[str, Any] = {"animated": True}
         self.l_syn, = ax1.plot([], [], color=COLORS["red"], lw=1.3, label="SYN 队列（半连接）", **kw)
         self.l_att, = ax1.plot([], [], color=COLORS["red"], lw=1.0, ls=":", label="其中伪造请求", **kw)
         self.l_acc, = ax1.plot([], [], color=COLORS["blue"], lw=1.6, label="accept 队列（全连接）", **kw)
@@ -293,7 +300,7 @@ class FloodRenderer(_BlitRenderer):
             return [0.0] * len(xs[::step])
         return [100.0 * v / limit for v in xs[::step]]
 
-    def _update(self, result: tuple[QueueTimeline, QueueTimeline]) -> None:  # type: ignore[override]
+    def _update(self, result: tuple[QueueTimeline, QueueTimeline]) -> None:
         chosen, other = result
         p = chosen.params
         step = max(1, round(0.1 / p.dt))  # draw at 100 ms resolution
