@@ -174,7 +174,8 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
     _d("tcp_notsent_lowat", 4294967295, "B", "ip-sysctl.rst tcp_notsent_lowat (default UINT_MAX)",
        "发送队列中未发送数据的低水位；默认不限制"),
     _d("TCP_MAX_QUICKACKS", 16, "个", "include/net/tcp.h TCP_MAX_QUICKACKS",
-       "快速确认（quickack）模式下最多立即确认的次数"),
+       "快速确认（quickack）模式下最多立即确认的次数"),    _d("tcp_invalid_ratelimit", 0.5, "s", "ip-sysctl.rst tcp_invalid_ratelimit (500 ms); tcp_oow_rate_limited()",
+       "对无效报文（重复 SYN、窗口外报文等）回 ACK/SYN-ACK 的最小间隔"),
 )
 
 #: Name → :class:`LinuxDefault`. Read-only.

@@ -33,7 +33,7 @@ _TW_LEN = float(LINUX["TCP_TIMEWAIT_LEN"].value)     # TIME_WAIT length
 _INIT_RTO = float(LINUX["TCP_TIMEOUT_INIT"].value)
 _RTO_MIN = float(LINUX["TCP_RTO_MIN"].value)
 _RTO_MAX = float(LINUX["TCP_RTO_MAX"].value)
-_INVALID_RATELIMIT = 0.5                              # tcp_invalid_ratelimit = 500 ms (ip-sysctl.rst)
+_INVALID_RATELIMIT = float(LINUX["tcp_invalid_ratelimit"].value)  # per-request out-of-window reply limit
 _TW_SYN_ISN_STEP = 65535 + 2                          # tcp_timewait_state_process: tw_snd_nxt + 65535 + 2
 _DATA_LEN = 100
 

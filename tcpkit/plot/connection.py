@@ -181,10 +181,10 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
         y0, y1 = _y_of(ts, ys, tm.t_start), _y_of(ts, ys, tm.t_end)
         col = COLORS["purple"] if tm.kind in ("TIME_WAIT", "FIN_WAIT_2") else COLORS["green"]
         ax.plot([x, x], [y0, y1], color=col, lw=3, alpha=0.6, solid_capstyle="butt", zorder=2)
-        if tm.fired or tm.kind in ("TIME_WAIT", "FIN_WAIT_2"):
+        if tm.fired:
             ha = "left" if tm.endpoint == "client" else "right"
             dx = 0.012 if tm.endpoint == "client" else -0.012
-            ax.text(x + dx, y1, _TIMER_TEXT[tm.kind] + ("" if tm.fired else "（取消）"), ha=ha, va="bottom",
+            ax.text(x + dx, y1, _TIMER_TEXT[tm.kind], ha=ha, va="bottom",
                     fontsize=6.5, color=col)
     # time labels in the left margin
     last_y = None
@@ -195,7 +195,7 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
         ax.text(-0.5, y, f"{t:.4g} s", ha="right", va="center", fontsize=7, color=COLORS["grey"])
         last_y = y
     ax.set_xlim(-0.62, 1.45)
-    ax.set_ylim(ymax + 0.8, -1.0)
+    ax.set_ylim(ymax + 0.8, -1.5)
     ax.axis("off")
     return ax
 
