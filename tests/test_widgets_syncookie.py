@@ -116,3 +116,35 @@ def test_flood_bad_input_shows_message_and_keeps_figure(key, bad, msg):
     assert e.png() == good_png and e.result is good
     e.controls[key].value = 256
     assert e.error is None and e.message.value == "" and e.png() != good_png
+
+
+# --- the static plot functions used on the page ------------------------------------
+@pytest.mark.parametrize("ack", ["honest", "replay_3min", "tampered_ack", "guess"])
+def test_plot_cookie_draws_without_warnings(ack, recwarn):
+    from tcpkit.plot import fig_to_png, new_figure
+    from tcpkit.plot.syncookie import plot_cookie
+    from tcpkit.syncookie import cookie_handshake
+
+    fig = new_figure(8, 3)
+    plot_cookie(cookie_handshake("192.0.2.1", "198.51.100.7", 40000, 80, 1000, 1460, minute=71577, ack=ack), fig=fig)
+    png = fig_to_png(fig)
+    assert _size(png) == (640, 240)
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert ("接受" in texts) == (ack == "honest")
+    assert not [w for w in recwarn.list if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.parametrize("cookies", [0, 1, 2])
+def test_plot_synflood_draws_both_runs(cookies, recwarn):
+    from tcpkit.plot import fig_to_png, new_figure
+    from tcpkit.plot.syncookie import plot_synflood
+
+    runs = compare_syncookies(attack_rate=5000.0, duration=20.0, attack_start=5.0, syncookies=cookies)
+    fig = new_figure(8, 5)
+    plot_synflood(runs, fig=fig)
+    assert len(fig.axes) == 2 and len(fig.axes[1].lines) == 2
+    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert any(f"syncookies={cookies}" in t for t in labels) and any(f"syncookies={1 if cookies == 0 else 0}" in t
+                                                                      for t in labels)
+    assert fig_to_png(fig)[:4] == b"\x89PNG"
+    assert not [w for w in recwarn.list if issubclass(w.category, UserWarning)]

@@ -50,6 +50,7 @@ def plot_cookie(hs: CookieHandshake, *, fig: Figure | None = None) -> Figure:
         fig = new_figure(8, 3.0)
     e = hs.syn
     stripped = (e.count_field + e.low24) % 2**32
+    fig.set_layout_engine("none")  # one hand-placed axes: constrained layout has nothing to do (and would warn)
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
     ax.set_axis_off()
     ax.set_xlim(-8.5, 32.5)
