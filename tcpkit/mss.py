@@ -70,7 +70,7 @@ def _ip_header(ip_version: int) -> int:
     return IPV4_HEADER if ip_version == 4 else IPV6_HEADER
 
 
-def _check_common(mtu: object, ip_version: object, timestamps: object) -> tuple[int, int, bool]:
+def _check_common(mtu: int, ip_version: int, timestamps: bool) -> tuple[int, int, bool]:
     v = check_choice("ip_version", ip_version, (4, 6))
     m = check_int("mtu", mtu, lo=576 if v == 4 else 1280, hi=65536)
     ts = check_bool("timestamps", timestamps)

@@ -81,7 +81,7 @@ def _proxy_legend(ax: Any, entries: Sequence[tuple[str, dict[str, Any]]], **kw: 
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = []
+    handles: list[Any] = []
     for label, style in entries:
         style = dict(style)
         if style.pop("patch", False):
