@@ -222,6 +222,11 @@ def test_validation_messages(kw, exc, msg):
         simulate_listen_queues(**kw)
 
 
+def test_contrast_step_message():
+    with pytest.raises(ValueError, match=r"^contrast_dt must be in \[0.001, 0.1\], got 1$"):
+        compare_syncookies(contrast_dt=1.0)
+
+
 def test_compare_rejects_unknown_keywords():
     with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['bogus'\]"):
         compare_syncookies(bogus=1)

@@ -77,8 +77,9 @@ def test_calculator_mimebundle_has_the_current_png():
 def test_flood_explorer_default_runs_the_model():
     e = synflood_explorer()
     chosen, other = e.result
-    ref = compare_syncookies(duration=60.0, attack_start=5.0, dt=0.02)
-    assert chosen.summary() == ref[0].summary() and other.params.syncookies == 0
+    ref = compare_syncookies(duration=60.0, attack_start=5.0, dt=0.02, contrast_dt=0.05)
+    assert chosen.summary() == ref[0].summary() and other.summary() == ref[1].summary()
+    assert other.params.syncookies == 0 and other.params.dt == 0.05
     assert "正常连接成功 100%" in e.summary.value
     assert _size(e.png()) == (576, 324)
 
