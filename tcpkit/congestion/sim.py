@@ -219,7 +219,8 @@ def simulate(
         Random loss probability per segment, in [0, 0.5] (seeded).
     losses : iterable of float
         Scripted losses: for each time (s, in [0, duration_s]) the first
-        segment reaching the bottleneck at or after it is dropped.
+        segment reaching the bottleneck at or after it is dropped (``"ack"``);
+        in the ``"round"`` model every flow loses one segment in that round.
     duration_s : float
         Simulated time, s, in (0, 3600].
     mss : int
@@ -703,7 +704,7 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
         overflow = newq - buf if newq > buf else 0.0
         if overflow:
             newq = float(buf)
-        # scripted losses in this round hit the flow with the largest share
+        # scripted losses in this round: every flow loses one segment (round model)
         scripted = 0
         while pending and pending[0] < now + rtt:
             pending.popleft()
@@ -719,7 +720,7 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
             lost = overflow * share
             if p and rng.random() < 1.0 - (1.0 - p) ** w:
                 lost += 1.0
-            if scripted and idx == 0:
+            if scripted:
                 lost += scripted
                 f.event(now, "scripted_loss")
             delivered = served * share
@@ -732,7 +733,7 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
                 f.in_rec = False
                 cc.on_recovery_end(now=end, flight_size=w)
                 f.event(end, "recovery_end")
-            elif lost >= 0.5 or (scripted and idx == 0):
+            elif lost >= 0.5 or scripted:
                 f.drops += max(1, int(round(lost)))
                 if w - lost < _DUPTHRESH:  # too few segments left to send duplicate ACKs: timeout
                     rto = rtt + _RTO_MIN  # Linux: RTO ≈ SRTT + max(4·RTTVAR, 200 ms)

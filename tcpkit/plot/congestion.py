@@ -1,0 +1,495 @@
+"""Figures for the congestion chapters: cwnd traces, the CUBIC curve, Linux vs model.
+
+>>> from tcpkit.congestion import simulate
+>>> tr = simulate("reno", bandwidth_mbps=10, rtt_ms=40, buffer_pkts=20, duration_s=3, granularity="round")
+>>> fig = new_figure(8, 5); axes = plot_cwnd(tr, fig=fig); len(axes)
+2
+
+Every function takes data (a :class:`~tcpkit.congestion.Trace`, a
+:class:`~tcpkit.congestion.linux_trace.LinuxTrace`, numbers) and a figure or
+axes, draws, and returns the axes. Nothing here runs a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import COLORS, new_figure, use_cjk_font
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ..congestion import Trace
+    from ..congestion.linux_trace import LinuxTrace
+
+__all__ = [
+    "CwndPainter",
+    "plot_cwnd",
+    "plot_cubic_window",
+    "plot_linux_vs_model",
+    "ALGO_COLORS",
+    "ALGO_LABELS",
+    "PHASE_COLORS",
+    "new_figure",
+]
+
+#: One colour per algorithm, the same in every figure of the book.
+ALGO_COLORS = {
+    "tahoe": COLORS["grey"],
+    "reno": COLORS["blue"],
+    "newreno": COLORS["sky"],
+    "cubic": COLORS["orange"],
+    "bbr": COLORS["green"],
+}
+ALGO_LABELS = {"tahoe": "Tahoe", "reno": "Reno", "newreno": "NewReno", "cubic": "CUBIC", "bbr": "BBR"}
+#: Background shade per phase (index = :class:`tcpkit.congestion.Phase` value).
+PHASE_COLORS = {
+    0: "#DCEBF7",  # 慢启动
+    1: "#FFFFFF",  # 拥塞避免 (unshaded)
+    2: "#F9DCCB",  # 快速恢复
+    3: "#DCEBF7",  # STARTUP
+    4: "#EFE3F2",  # DRAIN
+    5: "#FFFFFF",  # PROBE_BW
+    6: "#F3EFC8",  # PROBE_RTT
+}
+_MAX_POINTS = 2500
+
+
+def _np() -> Any:
+    import numpy as np
+
+    return np
+
+
+def _decimate(t: Any, y: Any, n: int = _MAX_POINTS) -> tuple[Any, Any]:
+    """At most ~n points, keeping each bucket's minimum and maximum (sawtooth peaks survive)."""
+    np = _np()
+    t = np.frombuffer(t, dtype=float) if not isinstance(t, np.ndarray) else t
+    y = np.asarray(y, dtype=float)
+    if len(t) <= n:
+        return t, y
+    k = int(np.ceil(len(t) / (n // 2)))
+    m = (len(t) // k) * k
+    tb, yb = t[:m].reshape(-1, k), y[:m].reshape(-1, k)
+    imin, imax = yb.argmin(axis=1), yb.argmax(axis=1)
+    rows = np.arange(len(tb))
+    first = np.minimum(imin, imax)
+    second = np.maximum(imin, imax)
+    tt = np.column_stack([tb[rows, first], tb[rows, second]]).ravel()
+    yy = np.column_stack([yb[rows, first], yb[rows, second]]).ravel()
+    return tt, yy
+
+
+_FINE = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+_COARSE = (1, 2, 5, 10)
+
+
+def _nice(x: float, ladder: tuple[float, ...] = _FINE) -> float:
+    """Round up to the next ``ladder`` × 10^k (a coarse ladder keeps axes stable while sliders move)."""
+    import math
+
+    if x <= 0:
+        return 1.0
+    e = 10 ** math.floor(math.log10(x))
+    for m in ladder:
+        if m * e >= x - 1e-12:
+            return m * e
+    return 10 * e
+
+
+def _phase_spans(t: Any, ph: Any) -> dict[int, list[tuple[float, float]]]:
+    np = _np()
+    t = np.frombuffer(t, dtype=float) if not isinstance(t, np.ndarray) else t
+    ph = np.frombuffer(ph, dtype=np.int8) if not isinstance(ph, np.ndarray) else ph
+    if len(t) == 0:
+        return {}
+    change = np.flatnonzero(np.diff(ph)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [len(t) - 1]])
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for s, e in zip(starts, ends):
+        t0 = t[s - 1] if s > 0 else 0.0
+        spans.setdefault(int(ph[s]), []).append((float(t0), float(t[e] - t0)))
+    return spans
+
+
+class CwndPainter:
+    """Draws :func:`plot_cwnd` figures into one figure, reusing its axes between traces.
+
+    The widgets call :meth:`draw` then :meth:`png` on every slider move. The
+    axes are built once; only data artists and limits change. :meth:`png`
+    caches the rendered axes (ticks, labels) per set of limits and redraws
+    just the data over them ("blitting"); the legend is a separately cached
+    strip pasted above. ``plot_cwnd`` is ``CwndPainter(fig).draw(trace)``
+    with an ordinary figure legend, for one-shot book figures.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        An empty figure (its layout engine is switched off: fixed margins).
+    stable_axes : bool
+        Widget mode: round axis limits up on a coarse 1–2–5 ladder, keep the
+        cwnd limit while the data still fills 40 % of it, and draw the legend
+        as a cached strip, so most slider moves reuse cached pixels. False
+        gives tight limits and a normal legend (book figures).
+    """
+
+    _LEGEND_H = 0.09  # fraction of the figure height reserved for the legend
+
+    def __init__(self, fig: Figure, *, stable_axes: bool = False) -> None:
+        use_cjk_font()
+        from matplotlib.ticker import MaxNLocator
+
+        self.fig = fig
+        self.stable_axes = stable_axes
+        self._ladder = _COARSE if stable_axes else _FINE
+        if fig.get_layout_engine() is not None:
+            fig.set_layout_engine("none")
+        top = 1 - self._LEGEND_H - 0.02
+        gs = fig.add_gridspec(2, 1, height_ratios=[3, 2], hspace=0.08, left=0.085, right=0.955, top=top,
+                              bottom=0.1)
+        self.ax = fig.add_subplot(gs[0])
+        self.ax2 = fig.add_subplot(gs[1], sharex=self.ax)
+        for a in (self.ax, self.ax2):
+            a.yaxis.set_major_locator(MaxNLocator(4))
+        self.ax.xaxis.set_major_locator(MaxNLocator(8))
+        self.ax.tick_params(labelbottom=False)
+        # axis labels as plain figure texts: no per-draw label placement against tick boxes
+        y1 = self.ax.get_position().y0 + self.ax.get_position().height / 2
+        y2 = self.ax2.get_position().y0 + self.ax2.get_position().height / 2
+        fig.text(0.012, y1, "cwnd（段）", rotation=90, va="center", ha="left", fontsize=10)
+        fig.text(0.012, y2, "吞吐量（Mbit/s）", rotation=90, va="center", ha="left", fontsize=10)
+        fig.text(0.52, 0.015, "时间（s）", ha="center", va="bottom", fontsize=10)
+        self._qlabel = fig.text(0.995, y2, "", rotation=90, va="center", ha="right", fontsize=8,
+                                color=COLORS["grey"])
+        self._artists: list[Any] = []
+        self._legend_key: tuple[Any, ...] | None = None
+        self._legend: Any = None
+        self._legend_handles: list[Any] = []
+        self._strips: dict[tuple[Any, ...], Any] = {}
+        self._title = self.ax.set_title("", fontsize=10)
+        self._static_key: tuple[Any, ...] = ()
+        self._bgs: dict[tuple[Any, ...], Any] = {}
+
+    def _add(self, artist: Any) -> Any:
+        self._artists.append(artist)
+        return artist
+
+    def draw(self, trace: Trace, *, show_phases: bool = True, show_ssthresh: bool = True,
+             title: str | None = None) -> list[Axes]:
+        """Replace the data of the figure by ``trace``; returns ``[ax_cwnd, ax_rate]``."""
+        np = _np()
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        from ..congestion.base import PHASE_LABELS, Phase
+
+        for a in self._artists:
+            a.remove()
+        self._artists = []
+        ax, ax2 = self.ax, self.ax2
+        f0 = trace.flows[0]
+        phases: list[int] = []
+        if show_phases and len(f0.time):
+            for ph, sp in _phase_spans(f0.time, f0.phase).items():
+                phases.append(ph)
+                color = PHASE_COLORS.get(ph, "#FFFFFF")
+                if color != "#FFFFFF":
+                    # stop short of the spines: in widget mode they are cached pixels under the data
+                    self._add(ax.broken_barh(sp, (0.006, 0.988), facecolors=color,
+                                             transform=ax.get_xaxis_transform(), zorder=0, linewidth=0))
+        top = 1.0
+        lines = []
+        names = [g.algorithm for g in trace.flows]
+        for i, f in enumerate(trace.flows):
+            col = ALGO_COLORS.get(f.algorithm, COLORS["black"])
+            label = ALGO_LABELS.get(f.algorithm, f.algorithm) + (f" #{i + 1}" if names.count(f.algorithm) > 1 else "")
+            tt, ww = _decimate(f.time, f.cwnd)
+            lines.append(self._add(ax.plot(tt, ww, color=col, lw=1.4, label=label, zorder=3)[0]))
+            if len(ww):
+                top = max(top, float(np.percentile(ww, 99.5)) * 1.15)
+            if show_ssthresh and len(f.ssthresh) and min(f.ssthresh) < 1e9:
+                ss = np.frombuffer(f.ssthresh, dtype=float).copy()
+                ss[ss > 1e9] = np.nan
+                ts, ssd = _decimate(f.time, ss)
+                self._add(ax.plot(ts, ssd, color=col, lw=1.0, ls="--", alpha=0.8, zorder=2)[0])
+        xf = ax.get_xaxis_transform()
+        for f in trace.flows:
+            col = ALGO_COLORS.get(f.algorithm, COLORS["black"])
+            fr = [e.time for e in f.events if e.kind == "fast_retransmit"]
+            to = [e.time for e in f.events if e.kind == "timeout"]
+            if fr:
+                self._add(ax.plot(fr, [0.96] * len(fr), ls="none", marker="v", ms=5, color=col, zorder=4,
+                                  transform=xf)[0])
+            if to:
+                self._add(ax.plot(to, [0.96] * len(to), ls="none", marker="x", ms=6, mew=2, color=COLORS["red"],
+                                  zorder=4, transform=xf)[0])
+        old_top = ax.get_ylim()[1]
+        if self.stable_axes and self._bgs and 0.4 * old_top <= top <= old_top:
+            top = old_top
+        else:
+            top = _nice(top, self._ladder)
+        ax.set_ylim(0, top)
+        ax.set_xlim(0, trace.duration_s)
+        if len(trace.flows) == 1:
+            lim = trace.bdp_pkts + trace.buffer_pkts
+            if lim < top:
+                self._add(ax.axhline(lim, color=COLORS["grey"], lw=0.8, ls=":", zorder=1))
+                self._add(ax.text(trace.duration_s * 0.995, lim, "BDP+缓冲", fontsize=8, color=COLORS["grey"],
+                                  va="bottom", ha="right"))
+        has_fr = any(e.kind == "fast_retransmit" for f in trace.flows for e in f.events)
+        has_to = any(e.kind == "timeout" for f in trace.flows for e in f.events)
+        has_ss = show_ssthresh and any(len(f.ssthresh) and min(f.ssthresh) < 1e9 for f in trace.flows)
+        key = (tuple((ln.get_label(), ln.get_color()) for ln in lines), tuple(sorted(phases)), has_fr, has_to,
+               has_ss)
+        if key != self._legend_key:
+            handles: list[Any] = [Patch(facecolor=PHASE_COLORS.get(p, "#FFFFFF"), edgecolor="#BBBBBB",
+                                        label=PHASE_LABELS[Phase(p)]) for p in sorted(phases)]
+            handles += [Line2D([], [], color=ln.get_color(), lw=1.4, label=ln.get_label()) for ln in lines]
+            if has_ss:
+                handles.append(Line2D([], [], color=COLORS["black"], lw=1.0, ls="--", label="ssthresh"))
+            if has_fr:
+                handles.append(Line2D([], [], ls="none", marker="v", color=COLORS["black"], label="快速重传"))
+            if has_to:
+                handles.append(Line2D([], [], ls="none", marker="x", mew=2, color=COLORS["red"], label="超时（RTO）"))
+            self._legend_handles = handles
+            if not self.stable_axes:
+                if self._legend is not None:
+                    self._legend.remove()
+                self._legend = self.fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.998),
+                                               fontsize=7.5, ncol=min(len(handles), 6), frameon=False)
+            self._legend_key = key
+        self._title.set_text(title or "")
+        # -- throughput and queue (queue drawn as a fraction of the panel height) --
+        qtop = _nice(max(trace.buffer_pkts * 1.05, 1), self._ladder)
+        rtop = _nice(trace.bandwidth_mbps * 1.2, self._ladder)
+        tq, qq = _decimate(f0.time, f0.queue)
+        self._add(ax2.fill_between(tq, np.asarray(qq) * (rtop / qtop), step="post", color=COLORS["grey"],
+                                   alpha=0.25, lw=0, zorder=0))
+        self._qlabel.set_text(f"灰色：瓶颈队列（满格 = {qtop:g} 段）")
+        window = max(trace.rtt_ms / 1000, trace.duration_s / 300)
+        nb = max(2, int(trace.duration_s / window))
+        edges = np.linspace(0, trace.duration_s, nb + 1)
+        for f in trace.flows:
+            col = ALGO_COLORS.get(f.algorithm, COLORS["black"])
+            t = np.frombuffer(f.time, dtype=float)
+            if len(t) < 2:
+                continue
+            if trace.granularity == "ack":  # delivered segments per bin
+                counts, _ = np.histogram(t, bins=edges)
+                thr = counts * trace.mss * 8 / 1e6 / np.diff(edges)
+            else:
+                r = np.frombuffer(f.delivery_rate, dtype=float)
+                thr = r[np.clip(np.searchsorted(t, edges[:-1]), 0, len(r) - 1)]
+            self._add(ax2.step(edges[:-1], thr, where="post", color=col, lw=1.2, zorder=2)[0])
+        ax2.set_ylim(0, rtop)
+        self._add(ax2.axhline(trace.bandwidth_mbps, color=COLORS["grey"], lw=0.8, ls=":", zorder=1))
+        self._static_key = (trace.duration_s, top, qtop, rtop, title or "")
+        return [ax, ax2]
+
+    def _legend_strip(self, width: int, height: int) -> Any:
+        """The legend rendered once per set of entries, as an RGB image (widget mode)."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure as _Figure
+        from PIL import Image
+
+        key = (self._legend_key, width, height)
+        if key not in self._strips:
+            dpi = self.fig.dpi
+            f = _Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+            f.legend(handles=self._legend_handles, loc="center", fontsize=7.5,
+                     ncol=min(max(len(self._legend_handles), 1), 6), frameon=False)
+            c = FigureCanvasAgg(f)
+            c.draw()
+            self._strips[key] = Image.frombuffer("RGBA", c.get_width_height(), c.buffer_rgba(), "raw", "RGBA", 0,
+                                                 1).convert("RGB")
+            if len(self._strips) > 16:
+                self._strips.pop(next(iter(self._strips)))
+        return self._strips[key]
+
+    def png(self) -> bytes:
+        """Render and encode (PNG, zlib level 1, no metadata: deterministic).
+
+        The axes, ticks and labels are rendered once per set of axis limits
+        and kept (16 most recent) as pixel buffers; later calls restore one and
+        draw only the data artists over it.
+        """
+        from io import BytesIO
+
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from PIL import Image
+
+        canvas = self.fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(self.fig)
+        key = self._static_key
+        if key not in self._bgs:
+            for a in self._artists:
+                a.set_visible(False)
+            canvas.draw()
+            self._bgs[key] = canvas.copy_from_bbox(self.fig.bbox)
+            if len(self._bgs) > 16:
+                self._bgs.pop(next(iter(self._bgs)))
+            for a in self._artists:
+                a.set_visible(True)
+        else:
+            canvas.restore_region(self._bgs[key])
+            canvas.get_renderer()
+        order = {id(self.ax2): 0, id(self.ax): 1}
+        for a in sorted(self._artists, key=lambda x: (order.get(id(x.axes), 2), x.get_zorder())):
+            a.axes.draw_artist(a)
+        w, h = canvas.get_width_height()
+        im = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+        if self.stable_axes and self._legend_handles:
+            im.paste(self._legend_strip(w, int(h * self._LEGEND_H)), (0, 0))
+        buf = BytesIO()
+        im.save(buf, format="png", compress_level=1)
+        return buf.getvalue()
+
+
+def plot_cwnd(
+    trace: Trace,
+    *,
+    fig: Figure | None = None,
+    show_phases: bool = True,
+    show_ssthresh: bool = True,
+    title: str | None = None,
+) -> list[Axes]:
+    """cwnd (top) and throughput + bottleneck queue (bottom) over time.
+
+    Parameters
+    ----------
+    trace : tcpkit.congestion.Trace
+        Result of :func:`tcpkit.congestion.simulate` (one or several flows).
+    fig : matplotlib.figure.Figure, optional
+        An empty figure to draw into (a new 8×5 in one otherwise).
+    show_phases : bool
+        Shade the phases of the *first* flow (慢启动 / 拥塞避免 / 快速恢复, or
+        BBR's STARTUP / DRAIN / PROBE_BW / PROBE_RTT) and name them in the legend.
+    show_ssthresh : bool
+        Dashed ssthresh line for every loss-based flow (while finite).
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    list of Axes
+        ``[ax_cwnd, ax_rate]``; fast retransmits are marked ▼ and timeouts ×
+        at the top of ``ax_cwnd``; the grey area in ``ax_rate`` is the queue
+        (right axis).
+    """
+    return CwndPainter(fig or new_figure(8, 5)).draw(trace, show_phases=show_phases, show_ssthresh=show_ssthresh,
+                                                     title=title)
+
+
+def plot_cubic_window(
+    w_max: float = 100.0,
+    *,
+    c: float = 0.4,
+    beta: float = 0.7,
+    rtt_s: float = 0.1,
+    ax: Axes | None = None,
+    t_max: float | None = None,
+) -> Axes:
+    """W_cubic(t) after a loss at t = 0 (RFC 9438 eq. 1), with K, W_max and Reno's line.
+
+    Parameters
+    ----------
+    w_max : float
+        Window before the loss, segments.
+    c, beta : float
+        CUBIC constants (RFC 9438: 0.4, 0.7).
+    rtt_s : float
+        RTT used for the Reno-friendly comparison line (+α segments per RTT).
+    ax : Axes, optional
+        Where to draw (a new figure otherwise).
+    t_max : float, optional
+        Right end of the time axis (default 2·K).
+
+    Returns
+    -------
+    Axes
+    """
+    use_cjk_font()
+    np = _np()
+    from ..congestion import cubic_k, cubic_window
+
+    if ax is None:
+        ax = new_figure(7, 3.6).add_subplot()
+    k = cubic_k(w_max, c, beta)
+    t_max = t_max or 2 * k
+    t = np.linspace(0, t_max, 400)
+    w = np.array([cubic_window(x, w_max, c, beta) for x in t])
+    ax.axvspan(0, k, color=PHASE_COLORS[0], lw=0, zorder=0)
+    ax.plot(t, w, color=ALGO_COLORS["cubic"], lw=2, label=r"$W_{cubic}(t)=C(t-K)^3+W_{max}$")
+    alpha = 3 * (1 - beta) / (1 + beta)
+    ax.plot(t, beta * w_max + alpha * t / rtt_s, color=ALGO_COLORS["reno"], lw=1.2, ls="--",
+            label=f"Reno 友好估计 W_est（RTT={rtt_s * 1000:g} ms）")
+    ax.axhline(w_max, color=COLORS["grey"], lw=0.8, ls=":")
+    ax.axvline(k, color=COLORS["grey"], lw=0.8, ls=":")
+    ax.annotate(f"K = {k:.2f} s", (k, beta * w_max), xytext=(6, 4), textcoords="offset points", fontsize=9)
+    ax.text(0.02, w_max, r" $W_{max}$", va="bottom", fontsize=9)
+    ax.text(k * 0.5, beta * w_max + (w_max - beta * w_max) * 0.15, "凹区：快速靠近 W_max", ha="center",
+            fontsize=9)
+    ax.text(k * 1.5, w_max * 1.02, "凸区：试探更多带宽", ha="center", va="bottom", fontsize=9)
+    ax.set_xlim(0, t_max)
+    ax.set_ylim(beta * w_max * 0.9, max(w.max(), w_max) * 1.08)
+    ax.set_xlabel("距离上次拥塞事件的时间 t（s）")
+    ax.set_ylabel("窗口（段）")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_linux_vs_model(
+    linux: LinuxTrace,
+    models: Mapping[str, Trace],
+    *,
+    fig: Figure | None = None,
+    seconds: float | None = None,
+) -> list[Axes]:
+    """One panel per algorithm: the recorded Linux cwnd and the model's cwnd on the same path.
+
+    Parameters
+    ----------
+    linux : LinuxTrace
+        From :func:`tcpkit.congestion.linux_trace.load_linux_trace`.
+    models : mapping of str to Trace
+        Linux algorithm name → model trace run with the same rate, buffer and RTT.
+    fig : Figure, optional
+    seconds : float, optional
+        Show only the first ``seconds`` of each recording.
+
+    Returns
+    -------
+    list of Axes
+    """
+    use_cjk_font()
+    np = _np()
+    names = [a for a in ("reno", "cubic", "bbr") if a in linux.series and a in models]
+    fig = fig or new_figure(8, 2.3 * len(names))
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
+    axs = fig.subplots(len(names), 1, sharex=True, squeeze=False,
+                       gridspec_kw={"left": 0.08, "right": 0.98, "top": 0.97, "bottom": 0.09, "hspace": 0.12})[:, 0]
+    for ax, a in zip(axs, names):
+        s = linux.series[a]
+        tr = models[a]
+        f = tr.flows[0]
+        t_lin = np.array(s.time)
+        rec = np.array([st == 3 or st == 4 for st in s.ca_state])
+        ax.fill_between(t_lin, 0, 1, where=rec, transform=ax.get_xaxis_transform(), color=PHASE_COLORS[2], lw=0,
+                        step="mid", label="Linux 处于 Recovery/Loss")
+        ax.plot(t_lin, s.cwnd, color=COLORS["black"], lw=1.2, label=f"Linux {a}（实测 TCP_INFO）")
+        tt, ww = _decimate(f.time, f.cwnd)
+        ax.plot(tt, ww, color=ALGO_COLORS.get(f.algorithm, COLORS["blue"]), lw=1.2, alpha=0.9,
+                label=f"模型 {ALGO_LABELS.get(f.algorithm, f.algorithm)}")
+        hi = max(max(s.cwnd), float(np.percentile(ww, 99)) if len(ww) else 1)
+        ax.set_ylim(0, hi * 1.1)
+        ax.set_ylabel("cwnd（包）")
+        ax.legend(loc="upper right", fontsize=7.5, ncol=3, framealpha=0.85)
+    axs[-1].set_xlabel("时间（s）")
+    if seconds:
+        axs[-1].set_xlim(0, seconds)
+    return list(axs)
