@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import select
 import socket
@@ -446,3 +447,57 @@ def test_retries2_give_up_counts_from_the_first_retransmission(veth_pair):
     finally:
         c.close()
         s.close()
+
+
+def _reuse_attempts(ns: str, delays: tuple[float, ...]) -> list[str]:
+    """In ``ns`` with a one-port ephemeral range: client closes first (TIME_WAIT on the only port),
+    then try connect() again to the same destination after each delay; return the outcomes."""
+    out = []
+    with _inside(ns):
+        lst = socket.socket()
+    try:
+        lst.bind(("127.0.0.1", 5555))
+        lst.listen(8)
+        with _inside(ns):
+            c = socket.socket()
+        c.connect(("127.0.0.1", 5555))
+        s, _ = lst.accept()
+        c.close()          # client closes first ...
+        s.close()          # ... and the server's FIN puts the client port into TIME_WAIT
+        t0 = time.monotonic()
+        for d in delays:
+            time.sleep(max(0.0, d - (time.monotonic() - t0)))
+            with _inside(ns):
+                c2 = socket.socket()
+            try:
+                c2.connect(("127.0.0.1", 5555))
+                out.append("ok")
+                lst.accept()[0].close()
+            except OSError as exc:
+                out.append(errno.errorcode.get(exc.errno or 0, str(exc)))
+            finally:
+                c2.close()
+    finally:
+        lst.close()
+    return out
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("mode", [0, 2])
+def test_tw_reuse_on_loopback_matches_the_budget(mode):
+    """tcp_tw_reuse=2 (default) reuses a loopback TIME_WAIT tuple after tcp_tw_reuse_delay; 0 never (within 60 s)."""
+    assert os.geteuid() == 0, "needs root to create a network namespace (CI runs as root)"
+    ns = f"tcpkit-lab-tw-{uuid.uuid4().hex[:6]}"
+    with _netns(ns):
+        _ip("-n", ns, "link", "set", "lo", "up")
+        for path, val in (("ip_local_port_range", "40000 40000"), ("tcp_tw_reuse", str(mode))):
+            subprocess.run(["ip", "netns", "exec", ns, "sh", "-c", f"echo '{val}' > /proc/sys/net/ipv4/{path}"],
+                           check=True)
+        budget = port_budget(port_low=40000, port_high=40000, tw_reuse=mode, loopback=True)
+        delay = budget.blocked_after_close
+        got = _reuse_attempts(ns, (0.3, 1.4))
+    assert budget.ports == 1
+    if mode == 2:
+        assert delay == 1.0 and got == ["EADDRNOTAVAIL", "ok"]
+    else:
+        assert delay == 60.0 and got == ["EADDRNOTAVAIL", "EADDRNOTAVAIL"]
