@@ -44,9 +44,12 @@ def test_header_explorer_reacts_to_ports_flags_and_options():
     e.controls["flag_ACK"].value = True
     assert e.result.tcp.flag_text == "SYN+ACK" and e.png() != png
     e.controls["opt_ts"].value = False
-    assert e.result.tcp.data_offset == 8  # MSS 4 + SACK-Permitted 2 + NOP 1 + WS 3 = 10 → 12 bytes
+    assert e.result.tcp.data_offset == 8  # MSS 4 + NOP NOP SACK-Permitted 4 + NOP WS 4 = 12 bytes
     e.controls["sack"].value = "1000-2000"
     assert e.result.tcp.options[-1].blocks == ((1000, 2000),)
+    # Linux's data-segment layout: NOP NOP TS NOP NOP SACK, 4-byte aligned, no padding
+    d = header_explorer("data_sack").result.tcp
+    assert [o.name for o in d.options] == ["NOP", "NOP", "TS", "NOP", "NOP", "SACK"] and d.header_length == 44
 
 
 def test_header_explorer_bad_input_shows_message():
@@ -55,7 +58,7 @@ def test_header_explorer_bad_input_shows_message():
     _bad_then_good(e, "dst", "::1", "src and dst must be the same IP version, got IPv4 and IPv6", "10.0.0.9")
     _bad_then_good(e, "sack", "1-2 3", "sack item 2 must look like 1000-2000, got '3'", "")
     e.controls["opt_ts"].value = True
-    _bad_then_good(e, "sack", "1-2 3-4 5-6 7-8", f"options must fit in 40 bytes (data_offset ≤ 15), got {10 + 2 + (2 + 8 * 4)} bytes",
+    _bad_then_good(e, "sack", "1-2 3-4 5-6 7-8", f"options must fit in 40 bytes (data_offset ≤ 15), got {2 + 10 + 2 + (2 + 8 * 4)} bytes",
                    "1-2")
     with pytest.raises(ValueError, match="preset must be one of"):
         header_explorer("nope")

@@ -74,13 +74,16 @@ def _header_compute(**v: Any) -> Any:
     for name in _FLAG_NAMES:
         if v[f"flag_{name}"]:
             flags |= TcpFlag[name]
+    # option order and NOP alignment as Linux writes them (net/ipv4/tcp_output.c tcp_options_write)
     opts: list[TcpOption] = []
     if v["opt_mss"]:
         opts.append(Mss(v["mss"]))
-    if v["opt_sackok"]:
-        opts.append(SackPermitted())
+    syn_only = bool(flags & TcpFlag.SYN) and not flags & TcpFlag.ACK
     if v["opt_ts"]:
-        opts.append(Timestamps(v["tsval"], 0 if flags & TcpFlag.SYN and not flags & TcpFlag.ACK else 1))
+        ts = Timestamps(v["tsval"], 0 if syn_only else 1)
+        opts += [SackPermitted(), ts] if v["opt_sackok"] else [Nop(), Nop(), ts]
+    elif v["opt_sackok"]:
+        opts += [Nop(), Nop(), SackPermitted()]
     if v["opt_ws"]:
         opts += [Nop(), WindowScale(v["wscale"])]
     blocks = parse_sack_blocks(v["sack"])
