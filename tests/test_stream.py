@@ -379,3 +379,42 @@ def test_kernel_seq_ack_match_model():
     finally:
         srv.close()
         cap.close()
+
+
+# ---------------------------------------------------------------------------
+# hypothesis: every out-of-range value is refused with a message naming the parameter
+# ---------------------------------------------------------------------------
+outside_u32 = st.integers().filter(lambda v: not 0 <= v < 2**32)
+
+
+@given(outside_u32)
+@settings(max_examples=40, deadline=None)
+def test_bad_isns_named(v):
+    with pytest.raises(ValueError, match=r"^client_isn must be in \[0, 4294967295\], got "):
+        conversation("C1", client_isn=v)
+    with pytest.raises(ValueError, match=r"^server_isn must be in \[0, 4294967295\], got "):
+        conversation("C1", server_isn=v)
+
+
+@given(st.integers().filter(lambda v: not 88 <= v <= 65495))
+@settings(max_examples=40, deadline=None)
+def test_bad_mss_named(v):
+    with pytest.raises(ValueError, match=r"^mss must be in \[88, 65495\], got "):
+        conversation("C1", mss=v)
+
+
+@given(st.integers().filter(lambda v: not 1 <= v <= 65536), st.integers().filter(lambda v: not 1 <= v <= 65495))
+@settings(max_examples=40, deadline=None)
+def test_bad_framing_sizes_named(read_size, max_segment):
+    with pytest.raises(ValueError, match=r"^read_size must be in \[1, 65536\], got "):
+        framing([b"a"], read_size=read_size)
+    with pytest.raises(ValueError, match=r"^max_segment must be in \[1, 65495\], got "):
+        framing([b"a"], max_segment=max_segment)
+
+
+@given(st.one_of(st.floats(allow_nan=False).filter(lambda v: not 0 <= v <= 10000), st.just(float("nan"))))
+@settings(max_examples=40, deadline=None)
+def test_bad_times_named(v):
+    for name in ("reply_ms", "active_close_ms", "passive_close_ms"):
+        with pytest.raises(ValueError, match=rf"^{name} must be (a finite number )?in \[0, 10000\]"):
+            conversation("C1", **{name: v})
