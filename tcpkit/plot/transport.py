@@ -389,19 +389,19 @@ def _mss_dynamic(axes: Any, c: Comparison) -> list[Any]:
     vals = [seg.resent_bytes, frag.resent_bytes]
     out += list(a1.bar([0, 1], vals, color=colors, width=0.6))
     for x, v, r in zip((0, 1), vals, (seg, frag)):
-        out.append(a1.annotate(f"{v:,.0f} B\n({r.resent_packets:.2f} 个包)", (x, v), ha="center", va="bottom",
+        out.append(a1.annotate(f"{v:,.0f} B（{r.resent_packets:.2f} 个包）", (x, v), ha="center", va="bottom",
                                fontsize=8))
     probs = [seg.p_resend, frag.p_resend]
     out += list(a2.bar([0, 1], probs, color=colors, width=0.6))
     for x, v, r in zip((0, 1), probs, (seg, frag)):
-        out.append(a2.annotate(f"{v:.1%}\n{r.packets} 个包", (x, v), ha="center", va="bottom", fontsize=8))
+        out.append(a2.annotate(f"{v:.1%}（共 {r.packets} 个包）", (x, v), ha="center", va="bottom", fontsize=8))
     out.append(_title(a1, f"消息 {c.message:,} B，MTU {c.mtu}，IPv{c.ip_version}，丢包率 {c.loss:.1%}", 10))
     return out
 
 
 #: Layers of :func:`plot_mss` for :class:`LayerRenderer`.
 MSS_LAYERS = (_mss_key, _mss_setup, _mss_dynamic, (8.0, 3.4),
-              {"left": 0.1, "right": 0.98, "bottom": 0.1, "top": 0.88, "wspace": 0.32})
+              {"left": 0.125, "right": 0.98, "bottom": 0.1, "top": 0.88, "wspace": 0.36})
 
 
 def plot_mss(result: Comparison, *, fig: Figure | None = None) -> Figure:
