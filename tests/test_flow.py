@@ -319,3 +319,19 @@ def test_hypothesis_bandwidth(bw):
     else:
         with pytest.raises(ValueError, match="bandwidth"):
             bdp(bw, 0.05)
+
+
+def test_syn_window_is_never_scaled():
+    # RFC 7323 §2.2: the window in SYN/SYN-ACK is not scaled, so the first window is ≤ 65535
+    t = simulate_flow(rcv_buf=262_144, wscale=7, read_rate=1e7, duration=0.2)
+    assert t.steps[0].snd_wnd == 65535
+    assert max(s.snd_wnd for s in t.steps) > 65535  # later ACKs are scaled
+
+
+def test_models_do_not_import_plotting():
+    import subprocess
+    import sys
+
+    code = ("import sys, tcpkit.flow, tcpkit.rto, tcpkit.mss; "
+            "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
