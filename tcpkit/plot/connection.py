@@ -166,16 +166,16 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
         lx, ly = zip(*lost_x)
         ax.plot(lx, ly, ls="none", marker="x", color=COLORS["red"], ms=10, mew=2.5, zorder=5)
     for (xm, ym), text, color in placed_labels:
-        ax.text(xm, ym, text, ha="center", va="center", fontsize=7.5, color=color, zorder=6,
+        ax.text(xm, ym, text, ha="center", va="center", fontsize=8.5, color=color, zorder=6,
                 bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85))
     for st in changes:
         x = xs[st.endpoint]
         y = _y_of(ts, ys, st.t)
         used_t.add(round(st.t, 9))
         if st.endpoint == "client":
-            ax.text(x - 0.06, y, st.new.name, ha="right", va="center", fontsize=8, color=ENDPOINT_COLORS["client"])
+            ax.text(x - 0.06, y, st.new.name, ha="right", va="center", fontsize=9, color=ENDPOINT_COLORS["client"])
         else:
-            ax.text(x + 0.06, y, st.new.name, ha="left", va="center", fontsize=8, color=ENDPOINT_COLORS["server"])
+            ax.text(x + 0.06, y, st.new.name, ha="left", va="center", fontsize=9, color=ENDPOINT_COLORS["server"])
     for tm in timers:
         x = xs[tm.endpoint] + (0.025 if tm.endpoint == "client" else -0.025)
         y0, y1 = _y_of(ts, ys, tm.t_start), _y_of(ts, ys, tm.t_end)
@@ -185,14 +185,14 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
             ha = "left" if tm.endpoint == "client" else "right"
             dx = 0.012 if tm.endpoint == "client" else -0.012
             ax.text(x + dx, y1, _TIMER_TEXT[tm.kind], ha=ha, va="bottom",
-                    fontsize=6.5, color=col)
+                    fontsize=7.5, color=col)
     # time labels in the left margin
     last_y = None
     for t in sorted(used_t):
         y = _y_of(ts, ys, t)
         if last_y is not None and y - last_y < 0.35:
             continue
-        ax.text(-0.5, y, f"{t:.4g} s", ha="right", va="center", fontsize=7, color=COLORS["grey"])
+        ax.text(-0.5, y, f"{t:.4g} s", ha="right", va="center", fontsize=8, color=COLORS["grey"])
         last_y = y
     ax.set_xlim(-0.62, 1.45)
     ax.set_ylim(ymax + 0.8, -1.5)

@@ -138,4 +138,4 @@ def sequence_explorer(scenario: str = "handshake", **params: Any) -> CachedExplo
         return W.VBox([items[0], W.HBox(items[1:4], layout=W.Layout(flex_flow="row wrap")),
                        W.HBox(items[4:], layout=W.Layout(flex_flow="row wrap"))])
 
-    return CachedExplorer(controls, compute, draw, figsize=(8.0, 6.5), dpi=72, summary=summary, layout=layout)
+    return CachedExplorer(controls, compute, draw, figsize=(8.0, 6.5), dpi=80, summary=summary, layout=layout)
