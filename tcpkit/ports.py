@@ -52,10 +52,33 @@ class SamePortResult:
 
 
 def proc_sockets(table: str, port: int) -> tuple[str, ...]:
-    """Lines of ``/proc/net/<table>`` (``tcp``, ``udp``, ``tcp6``, ``udp6``) whose local port is ``port``.
+    """Lines of ``/proc/net/<table>`` whose local port is ``port``.
 
-    Returns an empty tuple when the file does not exist (not Linux).
+    Parameters
+    ----------
+    table : str
+        ``"tcp"``, ``"udp"``, ``"tcp6"`` or ``"udp6"`` (any other name gives no lines).
+    port : int
+        Local port, in [0, 65535].
+
+    Returns
+    -------
+    tuple of str
+        The matching lines, stripped; empty when the file does not exist (not Linux).
+
+    Notes
+    -----
+    Format of ``/proc/net/tcp``: ``sl local_address rem_address st …`` with
+    addresses as hex ``IP:PORT`` (IPv4 in host byte order) and the state
+    number of ``include/net/tcp_states.h`` (``0A`` = LISTEN); UDP sockets show
+    ``07`` (TCP_CLOSE) when unconnected.
+
+    Examples
+    --------
+    >>> proc_sockets("no_such_table", 80)
+    ()
     """
+    check_int("port", port, lo=0, hi=0xFFFF)
     path = Path("/proc/net") / table
     try:
         lines = path.read_text().splitlines()[1:]

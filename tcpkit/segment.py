@@ -566,7 +566,35 @@ def udp_checksum(src: Address, dst: Address, datagram: bytes) -> int:
 
 
 def verify_tcp_checksum(src: Address, dst: Address, segment: bytes) -> bool:
-    """True if the checksum carried in ``segment`` is right (RFC 1071 §1: the sum including it is 0xFFFF)."""
+    """True if the checksum carried in ``segment`` is right.
+
+    Parameters
+    ----------
+    src, dst : str or ipaddress object
+        IPv4 or IPv6 addresses (same version) the segment travelled between.
+    segment : bytes
+        The whole TCP segment as received, at least 20 bytes.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError
+        Segment shorter than 20 bytes, or bad addresses.
+
+    Notes
+    -----
+    RFC 1071 §1: the receiver sums everything *including* the checksum; the
+    one's-complement sum is 0xFFFF (its complement 0) exactly when it matches.
+
+    Examples
+    --------
+    >>> seg = TcpHeader(1, 2, flags=TcpFlag.ACK).to_bytes(b"data", src="10.0.0.1", dst="10.0.0.2")
+    >>> verify_tcp_checksum("10.0.0.1", "10.0.0.2", seg), verify_tcp_checksum("10.0.0.1", "10.0.0.3", seg)
+    (True, False)
+    """
     seg = check_bytes("segment", segment)
     if len(seg) < 20:
         raise ValueError(f"segment must be at least 20 bytes (a TCP header), got {len(seg)}")
@@ -574,7 +602,34 @@ def verify_tcp_checksum(src: Address, dst: Address, segment: bytes) -> bool:
 
 
 def verify_udp_checksum(src: Address, dst: Address, datagram: bytes) -> bool:
-    """True if the UDP checksum is right, or absent (0) over IPv4 (RFC 768); IPv6 requires one (RFC 8200 §8.1)."""
+    """True if the UDP checksum is right, or absent (0) over IPv4.
+
+    Parameters
+    ----------
+    src, dst : str or ipaddress object
+        IPv4 or IPv6 addresses (same version).
+    datagram : bytes
+        The UDP datagram as received, at least 8 bytes.
+
+    Returns
+    -------
+    bool
+        A zero checksum field means "not computed": accepted over IPv4
+        (RFC 768), refused over IPv6 where the checksum is mandatory
+        (RFC 8200 §8.1).
+
+    Raises
+    ------
+    ValueError
+        Datagram shorter than 8 bytes, or bad addresses.
+
+    Examples
+    --------
+    >>> verify_udp_checksum("10.0.0.1", "10.0.0.2", UdpHeader(1, 2).to_bytes(b"x"))   # checksum 0 over IPv4
+    True
+    >>> verify_udp_checksum("::1", "::2", UdpHeader(1, 2).to_bytes(b"x"))             # … not over IPv6
+    False
+    """
     dg = check_bytes("datagram", datagram)
     if len(dg) < 8:
         raise ValueError(f"datagram must be at least 8 bytes (a UDP header), got {len(dg)}")
@@ -734,7 +789,14 @@ class TcpHeader:
         return seg
 
     def with_checksum(self, src: Address, dst: Address, payload: bytes = b"") -> TcpHeader:
-        """A copy with ``checksum`` computed for ``payload`` between ``src`` and ``dst``."""
+        """A copy with ``checksum`` computed for ``payload`` between ``src`` and ``dst`` (RFC 9293 §3.1).
+
+        Examples
+        --------
+        >>> hex(TcpHeader(40000, 80, seq=1000, flags=TcpFlag.SYN, window=64240)
+        ...     .with_checksum("192.0.2.1", "198.51.100.7").checksum)
+        '0x283d'
+        """
         return replace(self, checksum=tcp_checksum(src, dst, self.to_bytes(payload)))
 
 
@@ -949,6 +1011,18 @@ class FieldSpan:
 def tcp_layout(header: TcpHeader) -> tuple[FieldSpan, ...]:
     """The spans of ``header``'s bytes: the ten fixed fields, each option, and padding.
 
+    Parameters
+    ----------
+    header : TcpHeader
+        Any header; its ``data_offset`` fixes the total length.
+
+    Returns
+    -------
+    tuple of FieldSpan
+        In wire order; the bit widths add up to ``8 * header.header_length``.
+        Fixed fields come from :data:`TCP_FIELDS` (RFC 9293 §3.1); options
+        are keyed ``opt0``, ``opt1``, …; trailing zero bytes are ``padding``.
+
     Examples
     --------
     >>> [s.key for s in tcp_layout(TcpHeader(1, 2, options=(WindowScale(7),)))][-2:]
@@ -971,7 +1045,24 @@ def tcp_layout(header: TcpHeader) -> tuple[FieldSpan, ...]:
 
 
 def udp_layout(header: UdpHeader, payload_length: int = 0) -> tuple[FieldSpan, ...]:
-    """The four spans of a UDP header (``length`` computed from ``payload_length`` if unset)."""
+    """The four spans of a UDP header (RFC 768), as :func:`tcp_layout` does for TCP.
+
+    Parameters
+    ----------
+    header : UdpHeader
+        The header; if its ``length`` is ``None`` it is shown as ``8 + payload_length``.
+    payload_length : int
+        Bytes of data, used only when ``header.length`` is ``None``.
+
+    Returns
+    -------
+    tuple of FieldSpan
+
+    Examples
+    --------
+    >>> [s.text for s in udp_layout(UdpHeader(5353, 53), 2)]
+    ['5353', '53', '10', '0x0000']
+    """
     length = header.length if header.length is not None else 8 + payload_length
     vals = {"src_port": str(header.src_port), "dst_port": str(header.dst_port), "length": str(length),
             "checksum": f"0x{header.checksum:04x}"}

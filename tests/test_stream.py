@@ -289,33 +289,24 @@ def test_isn_messages(kwargs, exc, msg):
 @pytest.mark.kernel
 def test_kernel_isns_differ_per_connection():
     """Linux picks a fresh ISN per connection: two back-to-back connections never share one."""
+    from basics_capture import LoopbackCapture
+
     srv = socket.socket()
-    isns = []
-    cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
     try:
-        cap.bind(("lo", 0))
-        cap.settimeout(1.0)
         srv.bind(("127.0.0.1", 0))
         srv.listen(4)
         port = srv.getsockname()[1]
-        for _ in range(2):
-            c = socket.socket()
-            c.connect(("127.0.0.1", port))
-            srv.accept()[0].close()
-            c.close()
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline and len(isns) < 2:
-            frame_ = cap.recv(65535)[14:]
-            if len(frame_) < 40 or frame_[9] != 6:
-                continue
-            seg = frame_[4 * (frame_[0] & 0xF):]
-            h = parse_tcp(seg).header
-            if h.dst_port == port and h.flags == TcpFlag.SYN and h.seq not in isns:
-                isns.append(h.seq)
+        with LoopbackCapture(port) as cap:
+            for _ in range(2):
+                c = socket.socket()
+                c.connect(("127.0.0.1", port))
+                srv.accept()[0].close()
+                c.close()
+            segs = cap.segments()
+        isns = [s.header.seq for s in segs if s.header.flags == TcpFlag.SYN]
         assert len(isns) == 2 and isns[0] != isns[1]
     finally:
         srv.close()
-        cap.close()
 
 
 # ---------------------------------------------------------------------------
@@ -323,12 +314,11 @@ def test_kernel_isns_differ_per_connection():
 # ---------------------------------------------------------------------------
 @pytest.mark.kernel
 def test_kernel_seq_ack_match_model():
-    cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    """A C100 S50 exchange on loopback has exactly the model's segments (quick-ACK mode, four-segment close)."""
+    from basics_capture import LoopbackCapture
+
     srv = socket.socket()
-    seen = []
     try:
-        cap.bind(("lo", 0))
-        cap.settimeout(0.2)
         srv.bind(("127.0.0.1", 0))
         srv.listen(1)
         port = srv.getsockname()[1]
@@ -342,43 +332,29 @@ def test_kernel_seq_ack_match_model():
             time.sleep(0.3)          # passive close after 300 ms: four-segment close
             conn.close()
 
-        th = threading.Thread(target=server)
-        th.start()
-        cli = socket.socket()
-        cli.connect(("127.0.0.1", port))
-        cport = cli.getsockname()[1]
-        cli.sendall(b"c" * 100)
-        cli.recv(50)
-        time.sleep(0.05)
-        cli.close()
-        th.join(5)
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline:
+        with LoopbackCapture(port) as cap:
+            th = threading.Thread(target=server)
+            th.start()
+            cli = socket.socket()
             try:
-                fr = cap.recv(65535)
-            except TimeoutError:
-                if len(seen) >= 11:
-                    break
-                continue
-            ip = fr[14:]
-            if len(ip) < 40 or ip[0] >> 4 != 4 or ip[9] != 6:
-                continue
-            seg = parse_tcp(ip[4 * (ip[0] & 0xF): struct.unpack("!H", ip[2:4])[0]])
-            h = seg.header
-            if {h.src_port, h.dst_port} != {port, cport}:
-                continue
-            rec = ("C" if h.src_port == cport else "S", h.flags, h.seq, h.ack, len(seg.payload))
-            if not seen or seen[-1] != rec:  # lo shows each packet once per direction of the tap
-                seen.append(rec)
+                cli.connect(("127.0.0.1", port))
+                cport = cli.getsockname()[1]
+                cli.sendall(b"c" * 100)
+                cli.recv(50)
+                time.sleep(0.05)
+            finally:
+                cli.close()
+            th.join(5)
+            segs = cap.segments(want=11, timeout=3)
+        seen = [("C" if s.header.src_port == cport else "S", s.header.flags, s.header.seq, s.header.ack,
+                 len(s.payload)) for s in segs]
         x = next(r[2] for r in seen if r[0] == "C" and r[1] == TcpFlag.SYN)
         y = next(r[2] for r in seen if r[0] == "S" and r[1] == TcpFlag.SYN | TcpFlag.ACK)
         model = conversation("C100 S50", client_isn=x, server_isn=y, delayed_ack=False)
         want = sorted((s.sender, s.flags, s.seq, s.ack if s.ack is not None else 0, s.length) for s in model.segments)
-        got = sorted(set(seen))
-        assert got == want
+        assert sorted(seen) == want
     finally:
         srv.close()
-        cap.close()
 
 
 # ---------------------------------------------------------------------------
@@ -418,3 +394,12 @@ def test_bad_times_named(v):
     for name in ("reply_ms", "active_close_ms", "passive_close_ms"):
         with pytest.raises(ValueError, match=rf"^{name} must be (a finite number )?in \[0, 10000\]"):
             conversation("C1", **{name: v})
+
+
+def test_segments_as_headers_roundtrip():
+    conv = conversation("C100 S50", client_isn=7, server_isn=9)
+    for s in conv.segments:
+        h = parse_tcp(s.header(40000, 80).to_bytes()).header
+        assert (h.seq, h.ack, h.flags) == (s.seq, s.ack or 0, s.flags)
+        assert (h.src_port, h.dst_port) == ((40000, 80) if s.sender == "C" else (80, 40000))
+        assert bool(h.flags & TcpFlag.ACK) == (s.ack is not None)
