@@ -983,7 +983,7 @@ TCP_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("data_offset", "Data Offset", 96, 4, "头部长度，以 4 字节为单位（5–15，即 20–60 字节）", "RFC 9293 §3.1"),
     FieldSpec("reserved", "Reserved", 100, 4, "保留位，发送时必须为 0", "RFC 9293 §3.1"),
     FieldSpec("flags", "Control Bits", 104, 8, "CWR ECE URG ACK PSH RST SYN FIN 八个标志位", "RFC 9293 §3.1; RFC 3168 §6.1"),
-    FieldSpec("window", "Window", 112, 16, "接收窗口（SYN 之外按对端的窗口扩大因子左移）", "RFC 9293 §3.1; RFC 7323 §2.2"),
+    FieldSpec("window", "Window", 112, 16, "发送方的接收窗口；SYN 以外的段要按发送方在 SYN 中通告的扩大因子左移", "RFC 9293 §3.1; RFC 7323 §2.2"),
     FieldSpec("checksum", "Checksum", 128, 16, "伪头部 + 头部 + 数据的反码和取反", "RFC 9293 §3.1; RFC 1071"),
     FieldSpec("urgent", "Urgent Pointer", 144, 16, "紧急数据结束位置（URG 位为 1 时有效）", "RFC 9293 §3.1, §3.8.5"),
 )
