@@ -37,6 +37,7 @@ __all__ = [
     "FlowEvent",
     "FlowTrace",
     "simulate_flow",
+    "persist_probe_times",
     "StallResult",
     "nagle_delack_stall",
     "BdpResult",
@@ -588,6 +589,61 @@ def simulate_flow(
         )
 
     return FlowTrace(tuple(steps), tuple(events), dt, mss, buf, cw, ws, dropped)
+
+
+# --- persist timer ------------------------------------------------------------------------------
+
+
+def persist_probe_times(rto: float, probes: int, *, rtt: float = 0.0, rto_min: float | None = None,
+                        rto_max: float | None = None) -> tuple[float, ...]:
+    """When Linux sends zero-window probes, counted from the moment the sender sees a zero window.
+
+    Parameters
+    ----------
+    rto : float
+        The connection's current RTO in seconds, in [0.001, 120] (``icsk_rto``;
+        ``TCP_INFO`` reports it as ``tcpi_rto``).
+    probes : int
+        How many probe times to return, in [1, 64].
+    rtt : float
+        Round-trip time in seconds, in [0, 10]: each probe's ACK (still showing a
+        zero window) restarts the timer one RTT after the probe left.
+    rto_min, rto_max : float, optional
+        Defaults ``LINUX["TCP_RTO_MIN"]`` and ``LINUX["TCP_RTO_MAX"]``.
+
+    Returns
+    -------
+    tuple of float
+        Send times of probes 1…``probes`` in seconds.
+
+    Notes
+    -----
+    ``tcp_check_probe_timer`` arms the timer at ``base = max(rto, rto_min)``
+    (``tcp_probe0_base``, include/net/tcp.h). ``tcp_send_probe0``
+    (net/ipv4/tcp_output.c) sends the probe, increments ``icsk_backoff`` and
+    re-arms at ``min(base << backoff, rto_max)`` (``tcp_probe0_when``); when the
+    probe's ACK arrives and the window is still closed, ``tcp_ack_probe``
+    (net/ipv4/tcp_input.c) re-arms the same interval from that moment. So
+    probe *k+1* leaves ``rtt + min(base·2^k, rto_max)`` after probe *k*.
+    :func:`simulate_flow` follows the same rules step by step.
+
+    Examples
+    --------
+    >>> [round(t, 3) for t in persist_probe_times(0.2, 5)]
+    [0.2, 0.6, 1.4, 3.0, 6.2]
+    >>> [round(t, 2) for t in persist_probe_times(1.0, 3, rtt=0.1)]
+    [1.0, 3.1, 7.2]
+    """
+    r = check_float("rto", rto, lo=0.001, hi=120.0)
+    n = check_int("probes", probes, lo=1, hi=64)
+    d = check_float("rtt", rtt, lo=0.0, hi=10.0)
+    lo = float(LINUX["TCP_RTO_MIN"].value) if rto_min is None else check_float("rto_min", rto_min, lo=0.001, hi=60.0)
+    hi = float(LINUX["TCP_RTO_MAX"].value) if rto_max is None else check_float("rto_max", rto_max, lo=1.0, hi=3600.0)
+    base = max(r, lo)
+    t = [base]
+    for k in range(1, n):
+        t.append(t[-1] + d + min(base * 2**k, hi))
+    return tuple(t)
 
 
 # --- Nagle + delayed ACK --------------------------------------------------------------------------

@@ -4,8 +4,10 @@ delayed-ACK stall (also measured on the real Linux kernel over loopback), BDP.""
 
 from __future__ import annotations
 
+import select
 import socket
 import statistics
+import struct
 import threading
 import time
 
@@ -18,6 +20,7 @@ from tcpkit.flow import (
     effective_shift,
     max_window,
     nagle_delack_stall,
+    persist_probe_times,
     simulate_flow,
     window_field,
     window_limited_throughput,
@@ -335,3 +338,106 @@ def test_models_do_not_import_plotting():
     code = ("import sys, tcpkit.flow, tcpkit.rto, tcpkit.mss; "
             "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_persist_probe_times_rule():
+    base = 0.3
+    t = persist_probe_times(base, 12, rtt=0.05)
+    gaps = [b - a for a, b in zip(t, t[1:])]
+    rto_max = LINUX["TCP_RTO_MAX"].value
+    assert t[0] == base
+    assert gaps == pytest.approx([0.05 + min(base * 2**k, rto_max) for k in range(1, 12)])
+    assert persist_probe_times(0.01, 1) == (LINUX["TCP_RTO_MIN"].value,)  # max(RTO, TCP_RTO_MIN)
+
+
+def test_simulation_follows_the_persist_rule():
+    step, rtt = 0.002, 0.05
+    t = simulate_flow(data=100_000, rcv_buf=14_600, wscale=0, read_rate=0.0, rtt=rtt, duration=40.0, step=step)
+    zero_at = t.zero_windows[0][0]
+    probes = [e.time - zero_at for e in t.events if e.kind == "probe"]
+    assert len(probes) == 7
+    rtt_steps = 2 * round(rtt / 2 / step) * step  # the one-way delay is a whole number of steps
+    expected = persist_probe_times(probes[0], len(probes), rtt=rtt_steps)  # base = the first wait
+    assert probes[0] >= LINUX["TCP_RTO_MIN"].value
+    for k, (got, want) in enumerate(zip(probes, expected)):
+        # the first wait is known to ±1 step and doubles with the back-off; each timer adds ≤ 1 step
+        assert got == pytest.approx(want, abs=step * (2 ** (k + 1) + k)), k
+
+
+def _parse_lo_frame(frame: bytes):
+    ip = frame[14:]  # loopback frames carry a zeroed 14-byte Ethernet header
+    if len(ip) < 40 or ip[0] >> 4 != 4 or ip[9] != 6:
+        return None
+    ihl = (ip[0] & 15) * 4
+    total = int.from_bytes(ip[2:4], "big")
+    tcp = ip[ihl:]
+    sport, dport = int.from_bytes(tcp[0:2], "big"), int.from_bytes(tcp[2:4], "big")
+    seq, ack = int.from_bytes(tcp[4:8], "big"), int.from_bytes(tcp[8:12], "big")
+    doff = (tcp[12] >> 4) * 4
+    window = int.from_bytes(tcp[14:16], "big")
+    return sport, dport, seq, ack, total - ihl - doff, window
+
+
+@pytest.mark.kernel
+def test_zero_window_probes_on_the_real_kernel():
+    """A loopback receiver that never reads: capture the sender's zero-window probes with AF_PACKET on lo
+    and compare their timing and sequence numbers with persist_probe_times()."""
+    cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    cli = conn = None
+    try:
+        cap.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        cap.bind(("lo", 0))
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # tiny receive buffer, inherited by conn
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        port = srv.getsockname()[1]
+        cli = socket.create_connection(("127.0.0.1", port), timeout=5)
+        conn, _ = srv.accept()
+        cli.setblocking(False)
+        try:
+            while True:
+                cli.send(b"x" * 65536)
+        except BlockingIOError:
+            pass
+        zero_at = None
+        rto = None
+        probes = []  # (time, seq, length)
+        acks = []  # (time, ack, window) from the receiver
+        deadline = time.monotonic() + 7.5
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([cap], [], [], 0.1)
+            if not ready:
+                continue
+            frame, addr = cap.recvfrom(65535)
+            if addr[2] != socket.PACKET_OUTGOING:  # each loopback packet is seen twice
+                continue
+            seg = _parse_lo_frame(frame)
+            if seg is None or port not in seg[:2]:
+                continue
+            now = time.monotonic()
+            sport, dport, seq, ack, length, window = seg
+            if sport == port:
+                acks.append((now, ack, window))
+                if window == 0 and zero_at is None:
+                    zero_at = now
+                    info = cli.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+                    rto = struct.unpack("8B20I", info[:88])[8] / 1e6  # tcpi_rto (µs)
+            elif zero_at is not None and length == 0:
+                probes.append((now, seq, length))
+        assert zero_at is not None and rto is not None
+        una = acks[-1][1]
+        assert len(probes) >= 4
+        assert all(seq == (una - 1) % 2**32 for _, seq, _ in probes)  # seq = SND.UNA − 1, no data
+        assert all(w == 0 for t, _, w in acks if t >= zero_at)  # every answer still shows a zero window
+        got = [t - zero_at for t, _, _ in probes]
+        want = persist_probe_times(rto, len(got))
+        gaps_got = [got[0]] + [b - a for a, b in zip(got, got[1:])]
+        gaps_want = [want[0]] + [b - a for a, b in zip(want, want[1:])]
+        for g, w in zip(gaps_got, gaps_want):
+            # timers never fire early; the timer wheel may add up to 1/8 of the interval (plus a jiffy or two)
+            assert 0.97 * w - 0.005 <= g <= 1.15 * w + 0.03, (gaps_got, gaps_want)
+    finally:
+        for s in (conn, cli, srv, cap):
+            if s is not None:
+                s.close()
