@@ -277,3 +277,33 @@ def test_give_up_time_agrees_with_tcpkit_timers():
     for n in range(0, 40):
         for base in (0.2, 1.0):
             assert linux_retries_timeout(n, rto_base=base) == pytest.approx(retries_timeout(n, rto_base=base))
+
+
+@pytest.mark.kernel
+def test_linux_flavor_matches_tcpi_rto_on_loopback():
+    """On a fresh loopback connection the kernel's RTO is SRTT + the 200 ms floor (plus jiffy rounding):
+    the Linux flavour predicts it, the RFC flavour (1 s floor) does not."""
+    import socket
+    import struct
+
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    cli = conn = None
+    try:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        cli = socket.create_connection(srv.getsockname(), timeout=5)
+        conn, _ = srv.accept()
+        for _ in range(5):  # a few request/response rounds give RTT samples
+            cli.sendall(b"ping")
+            conn.recv(4)
+            conn.sendall(b"pong")
+            cli.recv(4)
+        u32 = struct.unpack("8B20I", cli.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)[:88])[8:]
+        rto, rtt = u32[0] / 1e6, u32[15] / 1e6  # tcpi_rto, tcpi_rtt (srtt), µs
+        model = RtoEstimator(flavor="linux").on_sample(max(rtt, 1e-6), now=1.0).rto
+        assert model <= rto <= model + 0.012  # usecs_to_jiffies() rounds up to the next tick
+        assert RtoEstimator().on_sample(max(rtt, 1e-6), now=1.0).rto == 1.0  # RFC 6298 would wait 1 s
+    finally:
+        for s in (conn, cli, srv):
+            if s is not None:
+                s.close()
