@@ -178,6 +178,16 @@ def test_reno_halves_twice_or_times_out_on_two_losses() -> None:
     assert f.fast_retransmits + f.timeouts >= 2  # leaves recovery on the first partial ACK
 
 
+def test_sack_recovery_repairs_two_losses_without_inflation() -> None:
+    tr = simulate("reno", bandwidth_mbps=10, rtt_ms=60, buffer_pkts=200, duration_s=4, initial_ssthresh=40,
+                  losses=[2.0, 2.004], sack=True)
+    f = tr.flows[0]
+    assert f.fast_retransmits == 1 and f.timeouts == 0
+    rec = [w for w, p in zip(f.cwnd, f.phase) if p == Phase.FAST_RECOVERY]
+    ss = [e.ssthresh for e in f.events if e.kind == "fast_retransmit"][0]
+    assert rec and max(rec) == ss + 3  # Reno's ssthresh + 3, no per-dup-ACK inflation: PRR paces the sending
+
+
 def test_tahoe_has_no_fast_recovery() -> None:
     f = simulate("tahoe", bandwidth_mbps=10, rtt_ms=50, buffer_pkts=100, duration_s=4, initial_ssthresh=30,
                  losses=[2.0]).flows[0]
@@ -392,6 +402,8 @@ def test_helper_validator_messages() -> None:
         Reno(cwnd=0.5)
     with pytest.raises(TypeError, match="^bandwidth_mbps must be a number, got str '10'$"):
         simulate("reno", bandwidth_mbps="10", rtt_ms=10, buffer_pkts=10, duration_s=1)
+    with pytest.raises(TypeError, match="^sack must be True or False, got int 1$"):
+        simulate("reno", bandwidth_mbps=10, rtt_ms=10, buffer_pkts=10, duration_s=1, sack=1)
     with pytest.raises(ValueError, match="^algorithm must list 1 to 8 names, got 9$"):
         simulate(["reno"] * 9, bandwidth_mbps=10, rtt_ms=10, buffer_pkts=10, duration_s=1)
 

@@ -35,7 +35,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .._validate import check_choice, check_float, check_int
+from .._validate import check_bool, check_choice, check_float, check_int
 from ..linux import LINUX
 from .base import CongestionController, Phase
 
@@ -198,6 +198,7 @@ def simulate(
     seed: int = 0,
     granularity: str = "ack",
     initial_ssthresh: float | None = None,
+    sack: bool = False,
 ) -> Trace:
     """Run TCP flow(s) through one drop-tail bottleneck and trace their windows.
 
@@ -236,6 +237,12 @@ def simulate(
         Initial slow-start threshold in segments, in [2, 2**31]; default
         "infinite" (RFC 5681 §3.1). A finite value skips the slow-start
         overshoot, which makes single-loss demonstrations clean. BBR ignores it.
+    sack : bool
+        Give Reno and NewReno Linux-style loss recovery (SACK scoreboard,
+        RFC 6675 pipe, PRR, RACK-style detection of lost retransmissions)
+        instead of RFC 5681 / RFC 6582 window inflation; their window rules
+        (halve, +1 per RTT, ssthresh + 3) are unchanged. CUBIC and BBR always
+        recover this way; Tahoe has no recovery. ``"ack"`` granularity only.
 
     Returns
     -------
@@ -287,6 +294,7 @@ def simulate(
     from .bbr import BBR
 
     ssth = None if initial_ssthresh is None else check_float("initial_ssthresh", initial_ssthresh, lo=2.0, hi=2.0**31)
+    use_sack = check_bool("sack", sack)
     ccs: list[CongestionController] = []
     for i, n in enumerate(names):
         cls = CONTROLLERS[n]
@@ -295,7 +303,7 @@ def simulate(
         else:
             ccs.append(cls(cwnd=float(iw), ssthresh=ssth))
     if g == "ack":
-        return _simulate_ack(names, ccs, bw, rtt, buf, p, lst, dur, m, sd)
+        return _simulate_ack(names, ccs, bw, rtt, buf, p, lst, dur, m, sd, use_sack)
     return _simulate_round(names, ccs, bw, rtt, buf, p, lst, dur, m, sd)
 
 
@@ -307,10 +315,10 @@ class _Flow:
         "pipe_mode", "high_sack", "sacked", "retx", "hole", "samples", "rto_mark", "retx_q", "prr", "prr_delivered", "prr_out", "recover_fs",
     )
 
-    def __init__(self, i: int, cc: CongestionController) -> None:
+    def __init__(self, i: int, cc: CongestionController, sack: bool = False) -> None:
         self.i = i
         self.cc = cc
-        self.style = cc.recovery
+        self.style = "sack" if sack and cc.recovery in ("reno", "newreno") else cc.recovery
         self.snd_una = 0
         self.snd_nxt = 0
         self.dupacks = 0
@@ -338,7 +346,7 @@ class _Flow:
         self.drops = 0
         self.frs = 0
         self.rtos = 0
-        self.pipe_mode = cc.recovery == "sack"
+        self.pipe_mode = self.style == "sack"
         self.samples = cc.wants_samples
         self.high_sack = -1
         self.sacked: set[int] = set()
@@ -382,12 +390,12 @@ def _finish(names, flows, bw, rtt, buf, dur, m, g, ack_events) -> Trace:  # type
     return Trace(tuple(out), bw, rtt, buf, dur, m, g, ack_events, bdp)
 
 
-def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Trace:  # type: ignore[no-untyped-def]
+def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=False) -> Trace:  # type: ignore[no-untyped-def]
     tx = 8.0 * m / (bw * 1e6)  # serialisation time of one segment, s
     prop = rtt_ms / 1000.0
     rng = random.Random(seed)
     rand = rng.random
-    flows = [_Flow(i, cc) for i, cc in enumerate(ccs)]
+    flows = [_Flow(i, cc, sack) for i, cc in enumerate(ccs)]
     nflows = len(flows)
     acks: deque[tuple] = deque()
     timers: list[tuple[float, int]] = []  # pacing wake-ups (time, flow index)
@@ -568,10 +576,9 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Trace
                         f.in_rec = False
                         cc.on_recovery_end(now=now, flight_size=flight)
                         f.event(now, "recovery_end")
-                    else:  # partial ACK: stay in recovery
+                    elif not f.pipe_mode:  # NewReno partial ACK: deflate, retransmit the next hole, stay
                         cc.on_partial_ack(now=now, acked=acked)
-                        if not f.pipe_mode:  # NewReno: retransmit the next hole now
-                            xmit(f, ackno, now)
+                        xmit(f, ackno, now)
                 else:
                     cc.on_ack(now=now, acked=acked, rtt=r, inflight=flight, rate=rate)
                 if flight > 0:
@@ -583,7 +590,8 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Trace
             elif ackno == una and f.snd_nxt > una:
                 f.dupacks += 1
                 if f.in_rec:
-                    cc.on_dup_ack(now=now)
+                    if not f.pipe_mode:  # window inflation (RFC 5681 §3.2 step 4); SACK/PRR needs none
+                        cc.on_dup_ack(now=now)
                 elif f.dupacks == _DUPTHRESH and (f.style == "none" or ackno >= f.recover):
                     flight = f.snd_nxt - una
                     if f.samples:  # BBR: packet conservation from the pipe estimate

@@ -438,7 +438,7 @@ def plot_cubic_window(
     ax.set_ylim(beta * w_max * 0.9, max(w.max(), w_max) * 1.08)
     ax.set_xlabel("距离上次拥塞事件的时间 t（s）")
     ax.set_ylabel("窗口（段）")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8)
     return ax
 
 
