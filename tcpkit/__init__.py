@@ -22,6 +22,7 @@ imports matplotlib or ipywidgets):
 ``tcpkit.segment``        TCP/UDP headers, options and checksums
 ``tcpkit.capacity``       connection arithmetic: ports, TIME_WAIT, keepalive
 ``tcpkit.stream``         sequence/ack numbers and message framing
+``tcpkit.ports``          live same-port demo (TCP and UDP on one loopback port)
 ``tcpkit.arq``            reliable transfer over UDP: stop-and-wait, GBN, SR
 ``tcpkit.quic``           head-of-line blocking: TCP vs QUIC streams
 ``tcpkit.linux``          the Linux defaults table the book quotes
@@ -42,7 +43,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "fsm", "timers", "connection", "lab", "congestion", "rto", "flow", "mss", "siphash",
-    "syncookie", "queues", "segment", "capacity", "stream", "arq", "quic", "linux", "plot", "widgets",
+    "syncookie", "queues", "segment", "capacity", "stream", "ports", "arq", "quic", "linux", "plot", "widgets",
 }
 
 

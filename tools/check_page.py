@@ -66,7 +66,9 @@ def mini_build(pages: list[Path]) -> tuple[list[str], list[str]]:
             (tmp / name).symlink_to(ROOT / name)
         shutil.copy(ROOT / "_config.yml", tmp / "_config.yml")
         rels = [str(p.resolve().relative_to(ROOT).with_suffix("")) for p in pages]
-        toc = {"format": "jb-book", "root": rels[0], "chapters": [{"file": r} for r in rels[1:]]}
+        refs = "book/appendix/references"  # so that {cite} resolves
+        toc = {"format": "jb-book", "root": rels[0],
+               "chapters": [{"file": r} for r in [*rels[1:], refs] if r != rels[0]]}
         (tmp / "_toc.yml").write_text(json.dumps(toc), encoding="utf-8")
         cfg = (tmp / "_config.yml").read_text(encoding="utf-8").replace("execute_notebooks: cache", "execute_notebooks: force")
         (tmp / "_config.yml").write_text(cfg, encoding="utf-8")

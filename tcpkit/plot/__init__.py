@@ -59,7 +59,22 @@ def use_cjk_font() -> None:
     matplotlib.rcParams["font.family"] = ["DejaVu Sans", CJK_FAMILY]
     matplotlib.rcParams["axes.unicode_minus"] = False
     matplotlib.rcParams["svg.hashsalt"] = "tcpkit"  # deterministic SVG ids
+    _register_ipython_png()
     _done = True
+
+
+def _register_ipython_png() -> None:
+    """In IPython, display a bare pyplot-free ``Figure`` as a PNG (not as ``<Figure size …>``)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    from matplotlib.figure import Figure
+
+    ip.display_formatter.formatters["image/png"].for_type(Figure, fig_to_png)
 
 
 def new_figure(width: float = 8.0, height: float = 4.0, *, dpi: int = 80) -> Figure:
