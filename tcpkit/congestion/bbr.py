@@ -58,6 +58,7 @@ PACING_MARGIN = 0.01
 #: ``bbr_cycle_rand = 7``: PROBE_BW starts at a random phase other than the 0.75 one.
 CYCLE_RAND = 7
 
+_INF = float("inf")
 _MODE_PHASE = {"startup": Phase.STARTUP, "drain": Phase.DRAIN, "probe_bw": Phase.PROBE_BW, "probe_rtt": Phase.PROBE_RTT}
 
 
@@ -204,7 +205,8 @@ class BBR(CongestionController):
         if rtt > 0.0 and (rtt < self.min_rtt or expired):  # strict <, as tcp_bbr.c
             self.min_rtt = rtt
             self.min_rtt_stamp = now
-        bdp = self.bdp
+        mr = self.min_rtt
+        bdp = self.btl_bw * mr if (self.btl_bw > 0.0 and mr != _INF) else 0.0
         # -- state machine --------------------------------------------------
         if self.mode == "startup" and self.round_start and not self.full_bw_reached:
             if self.btl_bw >= self.full_bw * FULL_BW_THRESH:
@@ -257,12 +259,14 @@ class BBR(CongestionController):
             rate_out = self.pacing_gain * bw * (1.0 - PACING_MARGIN)
             if self.full_bw_reached or self.pacing_rate is None or rate_out > self.pacing_rate:
                 self.pacing_rate = rate_out
-        target = self.cwnd_gain * self.bdp
+        target = self.cwnd_gain * bdp
         if target < CWND_MIN_TARGET:
             target = CWND_MIN_TARGET
         cwnd = self.cwnd
         if self.full_bw_reached:
-            cwnd = min(cwnd + acked, target)
+            cwnd = cwnd + acked
+            if cwnd > target:
+                cwnd = target
         elif cwnd < target or self.delivered < self.init_cwnd:
             cwnd = cwnd + acked
         if cwnd < CWND_MIN_TARGET:

@@ -445,7 +445,10 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
         cwnd = cc.cwnd
         pr = cc.pacing_rate
         if f.pipe_mode:  # RFC 6675: send while pipe < cwnd, holes first
-            pipe = f.pipe()
+            if f.in_rec or f.sacked or f.retx or f.rto_mark > f.snd_una:
+                pipe = f.pipe()
+            else:  # nothing SACKed or lost: pipe is the flight size
+                pipe = f.snd_nxt - f.snd_una
             if f.in_rec and f.prr:  # RFC 6937 PRR-SSRB, as Linux tcp_cwnd_reduction()
                 ss = cc.ssthresh
                 if pipe > ss:
@@ -561,7 +564,8 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
                         f.sacked.discard(s_)
                         f.retx.discard(s_)
                 if f.samples:
-                    cc.on_sample(now=now, rtt=r, rate=rate, inflight=f.pipe(), delivered=1.0)
+                    pipe = f.pipe() if (f.sacked or f.retx or f.rto_mark > una) else f.snd_nxt - una
+                    cc.on_sample(now=now, rtt=r, rate=rate, inflight=pipe, delivered=1.0)
                 if f.in_rec:
                     f.prr_delivered += 1
             if ackno > una:
@@ -622,7 +626,10 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
             f.cwnd.append(cc.cwnd)
             f.ssth.append(cc.ssthresh)
             f.ph.append(cc.phase)
-            f.infl.append(f.pipe() if f.pipe_mode else f.snd_nxt - f.snd_una)
+            infl = f.snd_nxt - f.snd_una
+            if f.pipe_mode and (f.sacked or f.retx or f.rto_mark > f.snd_una):
+                infl = f.pipe()
+            f.infl.append(infl)
             f.rate.append(rate * to_mbps)
             f.queue.append(len(q))
         elif t_tim <= next_rto:
