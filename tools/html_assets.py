@@ -1,4 +1,4 @@
-"""Sphinx local extension: two fixes to the scripts of every HTML page.
+"""Sphinx local extension: fixes to the scripts of every HTML page and to the .ipynb downloads.
 
 Enable it in ``_config.yml``::
 
@@ -24,11 +24,22 @@ Enable it in ``_config.yml``::
    (relative to each page), where ``_vendor/ipywidgets/*.woff2`` are served.
    Nothing is fetched from these paths except the fonts: the modules are all
    defined inside embed-amd.js.
+
+3. **The .ipynb download has no outputs in ``execute_notebooks: cache`` mode.**
+   myst-nb (1.4.0, ``sphinx_.py``) writes ``_build/jupyter_execute/<page>.ipynb``
+   from the notebook it *read*; in cache mode the executed copy lives only in
+   the client (``NotebookClientCache`` merges the cached outputs into a new
+   object), so the written notebook -- which sphinx-book-theme copies to
+   ``_sources/<page>.ipynb`` as the reader's download -- has no outputs and no
+   widget state. Right after each page is read we merge the jupyter-cache
+   record into that file (``merge_match_into_notebook``: outputs plus the
+   kernelspec/language_info/widgets metadata). ``force`` mode is untouched.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 __all__ = ["setup"]
@@ -70,7 +81,31 @@ def _fix_scripts(app: Any, pagename: str, templatename: str, context: dict[str, 
     scripts[:] = unique
 
 
+def _executed_download(app: Any, doctree: Any) -> None:
+    env = app.env
+    cfg = getattr(env, "mystnb_config", None)
+    if cfg is None or cfg.execution_mode != "cache":
+        return
+    out = Path(cfg.output_folder or Path(app.outdir).parent / "jupyter_execute")
+    path = out.joinpath(*f"{env.docname}.ipynb".split("/"))
+    if not path.is_file():
+        return
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache_path = cfg.execution_cache_path or str(Path(app.outdir).parent / ".jupyter_cache")
+    nb = nbformat.read(path, as_version=4)
+    if any(c.get("outputs") for c in nb.cells if c.cell_type == "code"):
+        return  # already executed (e.g. the notebook was run outside the cache)
+    try:
+        _, merged = get_cache(cache_path).merge_match_into_notebook(nb)
+    except KeyError:  # not in the cache: execution failed or the page is excluded
+        return
+    path.write_text(nbformat.writes(merged), encoding="utf-8")
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.connect("doctree-read", _executed_download)
     # after myst-nb has added the per-page widget scripts (default priority 500)
     app.connect("html-page-context", _fix_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -170,6 +170,8 @@ def _report_timings() -> Any:
 
 
 def test_page_loads_without_errors(browser: Any, site: Path, site_url: str, page_rel: str) -> None:
+    if page_rel.startswith("<"):
+        pytest.fail(page_rel, pytrace=False)
     assert (site / page_rel).is_file(), page_rel
     probe = PageProbe(browser, site_url + quote(page_rel))
     try:
@@ -230,6 +232,8 @@ _WIDGET_DOM = """
 
 
 def test_every_widget_shows_its_default_figure(browser: Any, site: Path, site_url: str, widget_page: str) -> None:
+    if widget_page.startswith("<"):
+        pytest.fail(f"{widget_page}: the book's explorers must be in the static site", pytrace=False)
     assert (site / widget_page).is_file(), widget_page
     outputs = _widget_outputs(_executed_notebook(site, widget_page))
     assert outputs, f"{widget_page} embeds widget state but no cell displays a widget"
@@ -317,7 +321,7 @@ def test_chapter_page_renders_headings_figures_and_chinese(browser: Any, site: P
         assert not broken, f"{rel}: images not loaded: {broken}"
         fonts = _platform_fonts(page, "article h1")
         families = [f["familyName"] for f in fonts]
-        cjk_fonts = [f for f in families if re.search(r"CJK|SC|Hei|Song|Ming|Kai|WenQuanYi|Droid Sans Fallback|Han", f)]
+        cjk_fonts = [f for f in families if re.search(r"CJK|Noto (Sans|Serif) SC|Hei|Song|Ming|Kai|WenQuanYi|Droid Sans Fallback|Source Han", f)]
         assert cjk_fonts, (f"{rel}: Chromium drew the Chinese title with {families}, no CJK font (tofu). "
                            "Install fonts-noto-cjk (see .ci/install-system.sh)")
         shot = page.screenshot(full_page=True)
@@ -343,7 +347,7 @@ def test_search_finds_the_chapter(browser: Any, site: Path, site_url: str, term:
     try:
         probe.open()
         probe.page.wait_for_function(
-            "() => window.Search && Search.title && Search.title.innerText === _('Search Results')", timeout=30_000)
+            "() => typeof Search !== 'undefined' && Search.title && Search.title.innerText === _('Search Results')", timeout=30_000)
         probe.page.wait_for_timeout(300)  # results are appended one per 5 ms
         hrefs = probe.page.eval_on_selector_all("#search-results ul.search li > a", "els => els.map(a => a.getAttribute('href'))")
         found = {h.split("#")[0].split("?")[0].removesuffix(".html") for h in hrefs}
@@ -405,8 +409,12 @@ def test_launch_buttons_point_at_the_configured_repository(browser: Any, site: P
                 problems.append(f"{rel}: .ipynb download answers HTTP {resp.status}")
                 continue
             nb = json.loads(resp.body())
+            code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
             if not nb.get("cells") or nb.get("metadata", {}).get("kernelspec", {}).get("name") != "python3":
-                problems.append(f"{rel}: the downloaded .ipynb is not an executed python3 notebook")
+                problems.append(f"{rel}: the downloaded .ipynb is not a python3 notebook")
+            elif [c for c in code if c.get("execution_count") is None]:
+                problems.append(f"{rel}: the downloaded .ipynb was not executed (no outputs; with "
+                                "execute_notebooks: cache enable tools/html_assets.py)")
     finally:
         context.close()
     assert not problems, f"{len(problems)} launch-button problem(s):\n  " + "\n  ".join(problems)
