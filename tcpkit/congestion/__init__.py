@@ -3,6 +3,10 @@
 >>> simulate("reno", bandwidth_mbps=10, rtt_ms=40, buffer_pkts=20, duration_s=2).flows[0].algorithm
 'reno'
 
+:func:`load_linux_trace` reads the real Linux reno/cubic/bbr cwnd recording that
+ships in ``tcpkit/data`` and :func:`cwnd_stats` measures a sawtooth (median,
+period, peaks) on model and kernel traces alike.
+
 Every controller implements :class:`~tcpkit.congestion.base.CongestionController`
 (windows in segments). :data:`CONTROLLERS` maps a name to its class and is
 written out below on purpose — no controller registers itself as an import
@@ -15,6 +19,7 @@ from .._validate import check_choice
 from .base import PHASE_LABELS, CongestionController, Phase, Snapshot
 from .bbr import BBR
 from .cubic import Cubic, cubic_k, cubic_window
+from .linux_trace import CwndStats, LinuxTrace, cwnd_stats, load_linux_trace
 from .newreno import NewReno
 from .reno import Reno
 from .sim import Event, FlowTrace, Trace, simulate
@@ -38,6 +43,10 @@ __all__ = [
     "Trace",
     "FlowTrace",
     "Event",
+    "load_linux_trace",
+    "LinuxTrace",
+    "cwnd_stats",
+    "CwndStats",
 ]
 
 #: Name → controller class (the names ``simulate`` accepts).

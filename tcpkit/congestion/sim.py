@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from .._validate import check_bool, check_choice, check_float, check_int
 from ..linux import LINUX
-from .base import CongestionController, Phase
+from .base import CongestionController
 
 __all__ = ["simulate", "Trace", "FlowTrace", "Event", "EVENT_KINDS", "MAX_FLOWS"]
 
@@ -701,6 +701,8 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
     rounds = 0
     to_mbps = m * 8 / 1e6
     n = len(flows)
+    rec = [(f.t.append, f.cwnd.append, f.ssth.append, f.ph.append, f.infl.append, f.rate.append, f.queue.append)
+           for f in flows]
     while now < dur:
         rtt = prop + queue / mu
         # what each flow puts on the path this round
@@ -708,8 +710,10 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
         for f in flows:
             cc = f.cc
             w = cc.cwnd
-            if cc.pacing_rate is not None:
-                w = min(w, cc.pacing_rate * rtt)
+            if f.next_send > now:  # stalled until its retransmission timer fires
+                w = 0.0
+            elif cc.pacing_rate is not None and cc.pacing_rate * rtt < w:
+                w = cc.pacing_rate * rtt
             sends.append(w)
         arrivals = sum(sends)
         capacity = mu * rtt
@@ -728,8 +732,9 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
         for idx, f in enumerate(flows):
             cc = f.cc
             w = sends[idx]
+            a_t, a_w, a_s, a_p, a_i, a_r, a_q = rec[idx]
             if f.next_send > now:  # waiting for its retransmission timer
-                _record_round(f, end, cc, cc.phase, 0.0, 0.0, newq)
+                a_t(end), a_w(cc.cwnd), a_s(cc.ssthresh), a_p(cc.phase), a_i(0.0), a_r(0.0), a_q(newq)
                 continue
             share = w / arrivals if arrivals > 0 else 1.0 / n
             lost = overflow * share
@@ -765,19 +770,9 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
                         f.event(end, "recovery_start")
             else:
                 cc.on_ack(now=end, acked=delivered, rtt=rtt, inflight=w, rate=rate)
-            _record_round(f, end, cc, cc.phase, w, rate * to_mbps, newq)
+            a_t(end), a_w(cc.cwnd), a_s(cc.ssthresh), a_p(cc.phase), a_i(w), a_r(rate * to_mbps), a_q(newq)
         queue = newq
         now = end
         rounds += 1
     return _finish(names, flows, bw, rtt_ms, buf, dur, m, "round", rounds * n)
-
-
-def _record_round(f: _Flow, t: float, cc: CongestionController, ph: Phase, w: float, rate: float, q: float) -> None:
-    f.t.append(t)
-    f.cwnd.append(cc.cwnd)
-    f.ssth.append(cc.ssthresh)
-    f.ph.append(int(ph))
-    f.infl.append(w)
-    f.rate.append(rate)
-    f.queue.append(q)
 

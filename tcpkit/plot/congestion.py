@@ -154,6 +154,8 @@ class CwndPainter:
         self.ax2 = fig.add_subplot(gs[1], sharex=self.ax)
         for a in (self.ax, self.ax2):
             a.yaxis.set_major_locator(MaxNLocator(4))
+            # numeric tick labels need no CJK fallback font: skipping it halves text layout time
+            a.tick_params(labelfontfamily="DejaVu Sans")
         self.ax.xaxis.set_major_locator(MaxNLocator(8))
         self.ax.tick_params(labelbottom=False)
         # axis labels as plain figure texts: no per-draw label placement against tick boxes
@@ -165,6 +167,8 @@ class CwndPainter:
         self._qlabel = fig.text(0.995, y2, "", rotation=90, va="center", ha="right", fontsize=8,
                                 color=COLORS["grey"])
         self._artists: list[Any] = []
+        self._temp: list[Any] = []
+        self._pool: dict[tuple[str, int], Any] = {}
         self._legend_key: tuple[Any, ...] | None = None
         self._legend: Any = None
         self._legend_handles: list[Any] = []
@@ -174,8 +178,24 @@ class CwndPainter:
         self._bgs: dict[tuple[Any, ...], Any] = {}
 
     def _add(self, artist: Any) -> Any:
+        """A one-off artist (collection, text): removed at the next draw."""
         self._artists.append(artist)
+        self._temp.append(artist)
         return artist
+
+    def _line(self, role: str, i: int, ax: Axes, x: Any, y: Any, color: str, label: str = "", **style: Any) -> Any:
+        """A pooled Line2D: created once per (role, index), then only its data and colour change."""
+        ln = self._pool.get((role, i))
+        if ln is None:
+            ln = ax.plot(x, y, color=color, label=label, **style)[0]
+            self._pool[(role, i)] = ln
+        else:
+            ln.set_data(x, y)
+            ln.set_color(color)
+            ln.set_label(label)
+        ln.set_visible(True)
+        self._artists.append(ln)
+        return ln
 
     def draw(self, trace: Trace, *, show_phases: bool = True, show_ssthresh: bool = True,
              title: str | None = None) -> list[Axes]:
@@ -186,9 +206,12 @@ class CwndPainter:
 
         from ..congestion.base import PHASE_LABELS, Phase
 
-        for a in self._artists:
+        for a in self._temp:
             a.remove()
+        self._temp = []
         self._artists = []
+        for ln in self._pool.values():
+            ln.set_visible(False)
         ax, ax2 = self.ax, self.ax2
         f0 = trace.flows[0]
         phases: list[int] = []
@@ -207,25 +230,25 @@ class CwndPainter:
             col = ALGO_COLORS.get(f.algorithm, COLORS["black"])
             label = ALGO_LABELS.get(f.algorithm, f.algorithm) + (f" #{i + 1}" if names.count(f.algorithm) > 1 else "")
             tt, ww = _decimate(f.time, f.cwnd)
-            lines.append(self._add(ax.plot(tt, ww, color=col, lw=1.4, label=label, zorder=3)[0]))
+            lines.append(self._line("cwnd", i, ax, tt, ww, col, label, lw=1.4, zorder=3))
             if len(ww):
                 top = max(top, float(np.percentile(ww, 99.5)) * 1.15)
             if show_ssthresh and len(f.ssthresh) and min(f.ssthresh) < 1e9:
                 ss = np.frombuffer(f.ssthresh, dtype=float).copy()
                 ss[ss > 1e9] = np.nan
                 ts, ssd = _decimate(f.time, ss)
-                self._add(ax.plot(ts, ssd, color=col, lw=1.0, ls="--", alpha=0.8, zorder=2)[0])
+                self._line("ss", i, ax, ts, ssd, col, lw=1.0, ls="--", alpha=0.8, zorder=2)
         xf = ax.get_xaxis_transform()
-        for f in trace.flows:
+        for i, f in enumerate(trace.flows):
             col = ALGO_COLORS.get(f.algorithm, COLORS["black"])
             fr = [e.time for e in f.events if e.kind == "fast_retransmit"]
             to = [e.time for e in f.events if e.kind == "timeout"]
             if fr:
-                self._add(ax.plot(fr, [0.96] * len(fr), ls="none", marker="v", ms=5, color=col, zorder=4,
-                                  transform=xf)[0])
+                self._line("fr", i, ax, fr, [0.96] * len(fr), col, ls="none", marker="v", ms=5, zorder=4,
+                           transform=xf)
             if to:
-                self._add(ax.plot(to, [0.96] * len(to), ls="none", marker="x", ms=6, mew=2, color=COLORS["red"],
-                                  zorder=4, transform=xf)[0])
+                self._line("to", i, ax, to, [0.96] * len(to), COLORS["red"], ls="none", marker="x", ms=6, mew=2,
+                           zorder=4, transform=xf)
         old_top = ax.get_ylim()[1]
         if self.stable_axes and self._bgs and 0.4 * old_top <= top <= old_top:
             top = old_top
@@ -272,7 +295,7 @@ class CwndPainter:
         window = max(trace.rtt_ms / 1000, trace.duration_s / 300)
         nb = max(2, int(trace.duration_s / window))
         edges = np.linspace(0, trace.duration_s, nb + 1)
-        for f in trace.flows:
+        for i, f in enumerate(trace.flows):
             col = ALGO_COLORS.get(f.algorithm, COLORS["black"])
             t = np.frombuffer(f.time, dtype=float)
             if len(t) < 2:
@@ -283,9 +306,10 @@ class CwndPainter:
             else:
                 r = np.frombuffer(f.delivery_rate, dtype=float)
                 thr = r[np.clip(np.searchsorted(t, edges[:-1]), 0, len(r) - 1)]
-            self._add(ax2.step(edges[:-1], thr, where="post", color=col, lw=1.2, zorder=2)[0])
+            self._line("thr", i, ax2, edges[:-1], thr, col, drawstyle="steps-post", lw=1.2, zorder=2)
         ax2.set_ylim(0, rtop)
-        self._add(ax2.axhline(trace.bandwidth_mbps, color=COLORS["grey"], lw=0.8, ls=":", zorder=1))
+        self._line("bw", 0, ax2, [0, 1], [trace.bandwidth_mbps] * 2, COLORS["grey"], lw=0.8, ls=":", zorder=1,
+                   transform=ax2.get_yaxis_transform())
         self._static_key = (trace.duration_s, top, qtop, rtop, title or "")
         return [ax, ax2]
 

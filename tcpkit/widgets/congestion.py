@@ -46,10 +46,11 @@ CWND_PRESETS: dict[str, dict[str, Any]] = {
 #: Preset keys that are fixed scenario settings, not controls.
 _FIXED = ("losses", "initial_ssthresh")
 
-#: Slider ranges: (min, max, step). The round model's cost grows with duration / RTT × flows.
+#: Slider ranges: (min, max, step). The round model costs ~2 µs per flow and round trip, so the RTT floor
+#: (20 ms) and the 30 s ceiling bound one update at ~1500 rounds × 5 flows.
 RANGES: dict[str, tuple[float, float, float]] = {
     "bandwidth_mbps": (1.0, 100.0, 1.0),
-    "rtt_ms": (10, 300, 5),
+    "rtt_ms": (20, 300, 5),
     "buffer_pkts": (1, 500, 1),
     "loss_rate": (0.0, 0.02, 0.0005),
     "initial_cwnd": (1, 100, 1),
