@@ -48,6 +48,11 @@ class Explorer:
     layout : callable, optional
         ``layout(controls) -> Widget`` to arrange the controls; default a
         wrapped horizontal box.
+    render_png : callable, optional
+        ``render_png(result) -> bytes``: a faster renderer that produces the
+        PNG itself (e.g. axes and labels rendered once, only the data drawn
+        per change). Without it, :meth:`render` clears ``fig``, calls
+        ``draw`` and encodes the figure.
     """
 
     def __init__(
@@ -60,6 +65,7 @@ class Explorer:
         dpi: int = 80,
         summary: Callable[[Any], str] | None = None,
         layout: Callable[[Mapping[str, Any]], Any] | None = None,
+        render_png: Callable[[Any], bytes] | None = None,
     ) -> None:
         import ipywidgets as W
 
@@ -67,6 +73,7 @@ class Explorer:
         self.compute = compute
         self.draw = draw
         self.summary_fn = summary
+        self.render_png = render_png
         self.fig = new_figure(*figsize, dpi=dpi)
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
         self.message = W.HTML(value="")
@@ -97,22 +104,32 @@ class Explorer:
         try:
             result = self.compute(**self.values())
         except (ValueError, TypeError) as exc:
-            self.error = str(exc)
-            self.message.value = (
-                '<div class="tcpkit-error" style="color:#b00020;border-left:4px solid #b00020;'
-                f'padding:2px 8px">参数错误：{html.escape(str(exc))}</div>'
-            )
+            self.show_error(exc)
             return False
         self.error = None
         self.message.value = ""
         self.result = result
-        self.fig.clear()
-        self.draw(result, self.fig)
-        self.image.value = fig_to_png(self.fig)
+        self.image.value = self.render(result)
         if self.summary_fn is not None:
             self.summary.value = self.summary_fn(result)
         self.last_ms = (time.perf_counter() - t0) * 1000
         return True
+
+    def render(self, result: Any) -> bytes:
+        """The PNG of ``result``: ``render_png`` if given, else ``draw`` into the cleared figure."""
+        if self.render_png is not None:
+            return self.render_png(result)
+        self.fig.clear()
+        self.draw(result, self.fig)
+        return fig_to_png(self.fig)
+
+    def show_error(self, exc: Exception) -> None:
+        """Show a validation error in the page (the last good figure stays)."""
+        self.error = str(exc)
+        self.message.value = (
+            '<div class="tcpkit-error" style="color:#b00020;border-left:4px solid #b00020;'
+            f'padding:2px 8px">参数错误：{html.escape(str(exc))}</div>'
+        )
 
     # -- display --------------------------------------------------------
     def png(self) -> bytes:

@@ -10,9 +10,7 @@ on a cached frame, so a control change costs a few milliseconds plus the PNG.
 
 from __future__ import annotations
 
-import html
 import math
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,32 +29,12 @@ class _RenderedExplorer(Explorer):
 
     def __init__(self, controls: Mapping[str, Any], compute: Callable[..., Any], renderer: Any, **kw: Any) -> None:
         self.renderer = renderer
-        super().__init__(controls, compute, self._draw, **kw)
+        super().__init__(controls, compute, self._draw, render_png=renderer.png, **kw)
 
     def _draw(self, result: Any, fig: Any) -> None:
         """Put the renderer's raster into ``fig`` (for code that wants a matplotlib figure)."""
         fig.figimage(_decode(self.renderer.png(result)), 0, 0)
 
-    def update(self) -> bool:
-        """Recompute and redraw; on bad input show the message and keep the last figure."""
-        t0 = time.perf_counter()
-        try:
-            result = self.compute(**self.values())
-        except (ValueError, TypeError) as exc:
-            self.error = str(exc)
-            self.message.value = (
-                '<div class="tcpkit-error" style="color:#b00020;border-left:4px solid #b00020;'
-                f'padding:2px 8px">参数错误：{html.escape(str(exc))}</div>'
-            )
-            return False
-        self.error = None
-        self.message.value = ""
-        self.result = result
-        self.image.value = self.renderer.png(result)
-        if self.summary_fn is not None:
-            self.summary.value = self.summary_fn(result)
-        self.last_ms = (time.perf_counter() - t0) * 1000
-        return True
 
 
 def _decode(png: bytes) -> Any:

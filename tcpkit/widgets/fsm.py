@@ -13,7 +13,6 @@ nodes and arrows, then renders a PNG.
 from __future__ import annotations
 
 import functools
-import time
 from typing import Any
 
 from ..connection import SCENARIOS, Trace, run_scenario
@@ -38,34 +37,15 @@ class FsmExplorer(Explorer):
 
     diagram: FsmDiagram | None = None
 
-    def update(self) -> bool:  # noqa: D401 - same contract as Explorer.update
-        """Recompute (cached per scenario) and recolour. False + message on bad input."""
-        import html
-
-        t0 = time.perf_counter()
-        try:
-            result = self.compute(**self.values())
-        except (ValueError, TypeError) as exc:
-            self.error = str(exc)
-            self.message.value = (
-                '<div class="tcpkit-error" style="color:#b00020;border-left:4px solid #b00020;'
-                f'padding:2px 8px">参数错误：{html.escape(str(exc))}</div>'
-            )
-            return False
-        self.error = None
-        self.message.value = ""
-        self.result = result
+    def render(self, result: Any) -> bytes:
+        """Draw the diagram once, then only recolour it for ``result = (trace, step)``."""
         if self.diagram is None:
             self.fig.clear()
             self.fig.set_layout_engine(None)
             self.diagram = FsmDiagram(self.fig)
         trace, step = result
         self.diagram.show(trace, step)
-        self.image.value = fig_to_png(self.fig)
-        if self.summary_fn is not None:
-            self.summary.value = self.summary_fn(result)
-        self.last_ms = (time.perf_counter() - t0) * 1000
-        return True
+        return fig_to_png(self.fig)
 
 
 def fsm_explorer(scenario: str = "handshake", step: int | None = None) -> FsmExplorer:

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import html
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,7 +33,7 @@ class BlitExplorer(Explorer):
 
     def __init__(self, controls: Mapping[str, Any], compute: Callable[..., Any], renderer: Any, **kw: Any) -> None:
         self.renderer = renderer
-        super().__init__(controls, compute, self._draw_raster, **kw)
+        super().__init__(controls, compute, self._draw_raster, render_png=renderer.png, **kw)
 
     def _draw_raster(self, result: Any, fig: Any) -> None:
         fig.figimage(self.renderer.render(result).copy(), 0, 0)
@@ -46,26 +44,6 @@ class BlitExplorer(Explorer):
         self._draw_raster(self.result, self.fig)
         return self.fig
 
-    def update(self) -> bool:
-        """Recompute and redraw. Returns False (and shows the message) on bad input."""
-        t0 = time.perf_counter()
-        try:
-            result = self.compute(**self.values())
-        except (ValueError, TypeError) as exc:
-            self.error = str(exc)
-            self.message.value = (
-                '<div class="tcpkit-error" style="color:#b00020;border-left:4px solid #b00020;'
-                f'padding:2px 8px">参数错误：{html.escape(str(exc))}</div>'
-            )
-            return False
-        self.error = None
-        self.message.value = ""
-        self.result = result
-        self.image.value = self.renderer.png(result)
-        if self.summary_fn is not None:
-            self.summary.value = self.summary_fn(result)
-        self.last_ms = (time.perf_counter() - t0) * 1000
-        return True
 
 
 def _layout_rows(rows: list[list[str]]) -> Any:

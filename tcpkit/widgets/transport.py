@@ -10,8 +10,6 @@ one pure tcpkit call → one plot function from :mod:`tcpkit.plot.transport`.
 
 from __future__ import annotations
 
-import html
-import time
 from functools import lru_cache
 from typing import Any
 
@@ -66,30 +64,11 @@ class LayerExplorer(Explorer):
 
     def __init__(self, controls: dict[str, Any], compute: Any, layers: tuple[Any, ...], summary: Any) -> None:
         self.renderer = LayerRenderer(layers, dpi=80)
-        super().__init__(controls, compute, lambda r, fig: None, figsize=layers[3], dpi=80, summary=summary)
+        super().__init__(controls, compute, lambda r, fig: None, figsize=layers[3], dpi=80, summary=summary,
+                         render_png=self.renderer.png)
         if self.renderer.fig is not None:
             self.fig = self.renderer.fig  # the figure actually shown
 
-    def update(self) -> bool:
-        """Recompute and redraw. Returns False (and shows the message) on bad input."""
-        t0 = time.perf_counter()
-        try:
-            result = self.compute(**self.values())
-        except (ValueError, TypeError) as exc:
-            self.error = str(exc)
-            self.message.value = (
-                '<div class="tcpkit-error" style="color:#b00020;border-left:4px solid #b00020;'
-                f'padding:2px 8px">参数错误：{html.escape(str(exc))}</div>'
-            )
-            return False
-        self.error = None
-        self.message.value = ""
-        self.result = result
-        self.image.value = self.renderer.png(result)
-        if self.summary_fn is not None:
-            self.summary.value = self.summary_fn(result)
-        self.last_ms = (time.perf_counter() - t0) * 1000
-        return True
 
 
 def _explorer(controls: dict[str, Any], compute: Any, layers: tuple[Any, ...], summary: Any) -> Explorer:

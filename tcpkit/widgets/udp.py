@@ -6,8 +6,6 @@ True
 
 from __future__ import annotations
 
-import html
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -142,28 +140,8 @@ class _FastExplorer(Explorer):
     def __init__(self, controls: Mapping[str, Any], compute: Callable[..., Any], draw: Callable[[Any, Any], None],
                  renderer: Callable[[Any], bytes], **kw: Any) -> None:
         self.renderer = renderer
-        super().__init__(controls, compute, draw, **kw)
+        super().__init__(controls, compute, draw, render_png=renderer, **kw)
 
-    def update(self) -> bool:
-        """Recompute and redraw. Returns False (and shows the message) on bad input."""
-        t0 = time.perf_counter()
-        try:
-            result = self.compute(**self.values())
-        except (ValueError, TypeError) as exc:
-            self.error = str(exc)
-            self.message.value = (
-                '<div class="tcpkit-error" style="color:#b00020;border-left:4px solid #b00020;'
-                f'padding:2px 8px">参数错误：{html.escape(str(exc))}</div>'
-            )
-            return False
-        self.error = None
-        self.message.value = ""
-        self.result = result
-        self.image.value = self.renderer(result)
-        if self.summary_fn is not None:
-            self.summary.value = self.summary_fn(result)
-        self.last_ms = (time.perf_counter() - t0) * 1000
-        return True
 
     def to_figure(self) -> Any:
         """Draw the current result into ``self.fig`` with the ordinary plot function and return it."""
