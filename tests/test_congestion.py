@@ -234,13 +234,25 @@ def test_newreno_utilisation_matches_sawtooth_geometry(buf: int) -> None:
         assert util > 0.95  # rule of thumb: a buffer of one BDP keeps the link busy
 
 
-@pytest.mark.parametrize("name", ["reno", "cubic"])
+@pytest.mark.parametrize("name", ["newreno", "cubic"])
 def test_round_model_agrees_with_per_ack_model(name: str) -> None:
+    """One loss event per round in the fluid model ≈ one recovery episode per ACK-level loss burst.
+
+    (Reno and Tahoe are left out on purpose: at ACK level drop-tail often costs them two segments per
+    congestion event and an RTO, which the round model does not represent — see the next test.)
+    """
     kw = dict(bandwidth_mbps=10, rtt_ms=40, buffer_pkts=40, duration_s=30, initial_ssthresh=40)
     a = simulate(name, granularity="ack", **kw).flows[0]
     r = simulate(name, granularity="round", **kw).flows[0]
     assert statistics.median(r.cwnd) == pytest.approx(statistics.median(a.cwnd), rel=0.2)
     assert r.goodput_mbps == pytest.approx(a.goodput_mbps, rel=0.1)
+
+
+def test_reno_times_out_where_newreno_does_not() -> None:
+    kw = dict(bandwidth_mbps=10, rtt_ms=40, buffer_pkts=40, duration_s=30, initial_ssthresh=40)
+    reno, newreno = (simulate(a, **kw).flows[0] for a in ("reno", "newreno"))
+    assert reno.timeouts > 0 and newreno.timeouts == 0
+    assert reno.goodput_mbps < newreno.goodput_mbps
 
 
 def test_simulator_is_deterministic() -> None:

@@ -262,7 +262,9 @@ def simulate(
     Notes
     -----
     Sender rules: window check ``snd_nxt − snd_una < cwnd`` (RFC 5681 §2,
-    FlightSize); fast retransmit on the 3rd duplicate ACK (RFC 5681 §3.2,
+    FlightSize); Tahoe/Reno/NewReno grow per ACK, not per acknowledged segment
+    (RFC 5681 §3.1), while SACK senders (CUBIC, BBR, ``sack=True``) count the
+    segments an ACK covers, like Linux ``tcp_slow_start`` (RFC 3465); fast retransmit on the 3rd duplicate ACK (RFC 5681 §3.2,
     Linux ``TCP_FASTRETRANS_THRESH``); NewReno ``recover`` (RFC 6582 §3.2);
     after an RTO go-back-N from ``snd_una`` and ``recover = snd_nxt``
     (RFC 6582 §3.2 step 4). The RTO is RFC 6298 §2 (α = 1/8, β = 1/4, K = 4,
@@ -584,7 +586,9 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
                         cc.on_partial_ack(now=now, acked=acked)
                         xmit(f, ackno, now)
                 else:
-                    cc.on_ack(now=now, acked=acked, rtt=r, inflight=flight, rate=rate)
+                    # RFC 5681 §3.1: at most one SMSS per ACK in slow start, SMSS²/cwnd per ACK in CA,
+                    # however much the ACK covers; SACK (Linux-style) senders count segments (RFC 3465)
+                    cc.on_ack(now=now, acked=acked if f.pipe_mode else 1, rtt=r, inflight=flight, rate=rate)
                 if flight > 0:
                     f.rto_deadline = now + f.rto
                 else:
