@@ -79,7 +79,7 @@ def mini_build(pages: list[Path]) -> tuple[list[str], list[str]]:
         external = [w for w in warnings if "undefined label" in w or "unknown document" in w or "toctree" in w
                     or "bibliography" in w.lower() and "not found" in w.lower()]
         other = [w for w in warnings if w not in external]
-        if proc.returncode != 0 and not other:
+        if proc.returncode != 0 and not other and not external:
             tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
             other.append("the Sphinx build failed:\n    " + "\n    ".join(tail))
         out = tmp / "out" / "_build" / "html"
