@@ -14,7 +14,6 @@ whatever the bandwidth (the per-ACK simulator would need ~0.5 M events for
 from __future__ import annotations
 
 import html
-import time
 from functools import lru_cache
 from typing import Any
 
@@ -107,37 +106,13 @@ class CwndExplorer(Explorer):
     def __init__(self, controls: dict[str, Any], compute: Any = None, **kw: Any) -> None:
         fig = new_figure(8, 5, dpi=80)
         self.painter = CwndPainter(fig, stable_axes=True)
-        super().__init__(controls, compute or make_compute(), self._draw_unused, figsize=(8, 5), dpi=80,
-                         summary=cwnd_summary, **kw)
+        super().__init__(controls, compute or make_compute(), lambda r, _fig: self.painter.draw(r), figsize=(8, 5), dpi=80,
+                         summary=cwnd_summary, render_png=self._paint, **kw)
         self.fig = fig
 
-    @staticmethod
-    def _draw_unused(result: Any, fig: Any) -> None:  # pragma: no cover - replaced by the painter
-        raise AssertionError("CwndExplorer draws with its painter")
-
-    def update(self) -> bool:
-        """Recompute and redraw. Returns False (and shows the message) on bad input."""
-        if not hasattr(self, "painter"):
-            return False
-        t0 = time.perf_counter()
-        try:
-            result = self.compute(**self.values())
-        except (ValueError, TypeError) as exc:
-            self.error = str(exc)
-            self.message.value = (
-                '<div class="tcpkit-error" style="color:#b00020;border-left:4px solid #b00020;'
-                f'padding:2px 8px">参数错误：{html.escape(str(exc))}</div>'
-            )
-            return False
-        self.error = None
-        self.message.value = ""
-        self.result = result
+    def _paint(self, result: Any) -> bytes:
         self.painter.draw(result)
-        self.image.value = self.painter.png()
-        if self.summary_fn is not None:
-            self.summary.value = self.summary_fn(result)
-        self.last_ms = (time.perf_counter() - t0) * 1000
-        return True
+        return self.painter.png()
 
 
 def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> CwndExplorer:
