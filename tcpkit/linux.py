@@ -15,13 +15,13 @@ default changed, ``since`` names the kernel version and ``note`` the old value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, Union
 
 __all__ = ["LinuxDefault", "LINUX", "value", "glue_defaults", "defaults_table_rows"]
 
-Number = Union[int, float]
+Number = int | float
 
 
 @dataclass(frozen=True, slots=True)

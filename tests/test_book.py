@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-
 from conftest import ROOT
 
 pytestmark = pytest.mark.book

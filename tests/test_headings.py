@@ -7,7 +7,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SEED
 
 HEADINGS_FILE = Path(__file__).with_name("seed_headings.txt")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import tomllib
 
+from conftest import ROOT
 from packaging.requirements import Requirement
 from packaging.version import Version
-
-from conftest import ROOT
 
 
 def pins(path):
