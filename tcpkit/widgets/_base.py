@@ -59,7 +59,7 @@ class Explorer:
         self,
         controls: Mapping[str, Any],
         compute: Callable[..., Any],
-        draw: Callable[[Any, Any], None],
+        draw: Callable[[Any, Any], object],
         *,
         figsize: tuple[float, float] = (8.0, 4.0),
         dpi: int = 80,
