@@ -23,12 +23,15 @@ small discrete-event simulation, deterministic for a given ``seed``:
 Protocols (Kurose & Ross, *Computer Networking*, §3.4; Stallings, *Data and
 Computer Communications*, ch. 7):
 
-``"sw"``  stop-and-wait (alternating bit when ``seq_bits=1``): window 1.
-``"gbn"`` Go-Back-N: cumulative ACKs, the receiver discards out-of-order
-          packets, one timer; on timeout the sender resends every outstanding
-          packet. Window ≤ ``2**k − 1``.
-``"sr"``  Selective Repeat: per-packet ACKs and timers, the receiver buffers
-          out-of-order packets. Window ≤ ``2**(k−1)``.
+``"sw"``
+    stop-and-wait (alternating bit when ``seq_bits=1``): window 1.
+``"gbn"``
+    Go-Back-N: cumulative ACKs, the receiver discards out-of-order packets,
+    one timer; on timeout the sender resends every outstanding packet.
+    Window ≤ ``2**k − 1``.
+``"sr"``
+    Selective Repeat: per-packet ACKs and timers, the receiver buffers
+    out-of-order packets. Window ≤ ``2**(k−1)``.
 """
 
 from __future__ import annotations

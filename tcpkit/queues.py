@@ -16,6 +16,7 @@ What it follows: the Linux **6.x** listener (read for 6.7–6.18; tcp-facts §1.
 * **Accept queue** is full when ``sk_ack_backlog > B`` (``sk_acceptq_is_full``),
   so it holds *B* + 1 established connections.
 * ``tcp_conn_request`` (net/ipv4/tcp_input.c), per SYN, in this order:
+
   1. SYN queue full, or ``tcp_syncookies = 2``: answer with a cookie if
      ``tcp_syncookies`` ≠ 0, else **drop**;
   2. accept queue full: **drop** — also when cookies are on;
@@ -24,6 +25,7 @@ What it follows: the Linux **6.x** listener (read for 6.7–6.18; tcp-facts §1.
      (all peers are treated as unproven here); so ``tcp_max_syn_backlog``
      only matters when cookies are off;
   4. otherwise a request sock joins the SYN queue and a SYN-ACK is sent.
+
 * The SYN-ACK timer (``reqsk_timer_handler``, net/ipv4/inet_connection_sock.c)
   retransmits at ages 1, 3, 7, 15, 31 s and drops the request at 63 s
   (``tcp_synack_retries = 5``). When the queue is more than half full

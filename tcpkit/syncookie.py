@@ -100,6 +100,8 @@ class SynCookieSecrets:
     key1 : bytes
         16-byte key of the second hash (real ``count``, the "time" hash).
 
+    Notes
+    -----
     The default is two fresh random keys from :mod:`secrets`, as the kernel
     fills them once with ``net_get_random_once``. Use :meth:`from_seed` for
     reproducible figures and :meth:`from_words` to state keys as u64 pairs.
