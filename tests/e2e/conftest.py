@@ -104,3 +104,27 @@ def site_url(site: Path) -> Iterator[str]:
 
     with serve(site) as url:
         yield url
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    """Keep each phase's report on the item, so fixtures can screenshot a failed test."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def failed(request: pytest.FixtureRequest) -> bool:
+    rep = getattr(request.node, "rep_call", None)
+    return bool(rep is not None and rep.failed)
+
+
+def screenshot_on_failure(request: pytest.FixtureRequest, page: Any, prefix: str) -> None:
+    if failed(request):
+        import re
+
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)[:120]
+        try:
+            write_artifact(f"{prefix}_FAILED_{name}.png", page.screenshot(full_page=False))
+        except Exception:
+            pass

@@ -38,7 +38,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, write_artifact
+from .conftest import ROOT, screenshot_on_failure, write_artifact
 
 pytestmark = pytest.mark.browser
 
@@ -47,34 +47,36 @@ pytestmark = pytest.mark.browser
 class Poke:
     """How to change one control of one explorer on a page.
 
-    kind   "slider": focus the slider handle and press ``value`` (a key, default ArrowRight)
-           ``times`` times, one measured change per press;
-           "text": type ``value`` into the number/text box and press Enter;
-           "dropdown": choose the option whose label is ``value``.
+    kind   "slider": focus the slider handle and press the key ``values[i]`` (default ArrowRight);
+           "text": type ``values[i]`` into the number/text box and press Enter;
+           "dropdown": choose the option whose label is ``values[i]``.
+           Change number i uses ``values[i % len(values)]``: give text boxes distinct values.
     label  the control's description as shown (a substring is enough); "" = the first
            control of that kind in the explorer.
     explorer  which explorer on the page, in page order (0 = the first).
+    times  how many changes to make and time.
     """
 
     kind: str
     label: str = ""
-    value: str = "ArrowRight"
+    values: tuple[str, ...] = ("ArrowRight",)
     explorer: int = 0
     times: int = 3
 
 
 # One page per part of the book (basics, congestion, connection, transport, udp).
 LAB_CASES: dict[str, Poke] = {
-    "book/basics/byte_stream.md": Poke("slider"),
-    "book/congestion/index.md": Poke("slider"),
-    "book/connection/handshake.md": Poke("slider"),
-    "book/transport/mss.md": Poke("slider"),
-    "book/udp/reliable_udp.md": Poke("slider"),
+    "book/basics/index.md": Poke("text", "源端口", ("40001", "40002", "40003")),   # header_explorer
+    "book/congestion/index.md": Poke("slider", "RTT ms"),                          # cwnd_explorer
+    "book/connection/handshake.md": Poke("slider", "RTT"),                         # sequence_explorer
+    "book/transport/retransmission.md": Poke("slider", "基础 RTT"),                # rto_explorer
+    "book/udp/reliable_udp.md": Poke("slider", "数据丢包率"),                      # arq_explorer
 }
 
 # A text control whose value is checked by a tcpkit validator: bad value, then a good one.
 BAD_INPUT: dict[str, tuple[Poke, Poke]] = {
-    "book/transport/mss.md": (Poke("text", value="-5"), Poke("text", value="0.05")),
+    "book/connection/faults.md": (Poke("text", "keepalive_probes", ("-3",)),       # keepalive_explorer
+                                  Poke("text", "keepalive_probes", ("5",))),
 }
 
 RUN_ALL_TIMEOUT_S = 300
@@ -282,8 +284,9 @@ def control(box: Any, poke: Poke) -> Any:
     return loc.first
 
 
-def poke_once(page: Any, box: Any, poke: Poke) -> tuple[float, str, str]:
-    """Change the control once; return (ms from key to new image, old sha, new sha)."""
+def poke_once(page: Any, box: Any, poke: Poke, i: int = 0) -> tuple[float, str, str]:
+    """Make change number ``i``; return (ms from key to new image, old sha, new sha)."""
+    value = poke.values[i % len(poke.values)]
     img = box.locator(":scope > img.widget-image")
     handle = img.element_handle()
     sha0 = page.evaluate(_ARM, handle)
@@ -291,14 +294,14 @@ def poke_once(page: Any, box: Any, poke: Poke) -> tuple[float, str, str]:
     if poke.kind == "slider":
         knob = ctl.locator(".noUi-handle")
         knob.focus()
-        page.keyboard.press(poke.value)
+        page.keyboard.press(value)
     elif poke.kind == "text":
         field = ctl.locator("input")
-        field.fill(poke.value)
+        field.fill(value)
         field.press("Enter")
     elif poke.kind == "dropdown":
         t0 = page.evaluate("() => performance.now()")
-        ctl.locator("select").select_option(label=poke.value)
+        ctl.locator("select").select_option(label=value)
         page.evaluate("(t) => { window.__tcpkit.t0 = t; }", t0)
     else:  # pragma: no cover - table error
         raise ValueError(poke.kind)
@@ -309,7 +312,7 @@ def poke_once(page: Any, box: Any, poke: Poke) -> tuple[float, str, str]:
 
 
 @pytest.fixture
-def lab_page(browser: Any, lab: Lab) -> Iterator[Any]:
+def lab_page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
@@ -317,6 +320,7 @@ def lab_page(browser: Any, lab: Lab) -> Iterator[Any]:
     try:
         yield page
     finally:
+        screenshot_on_failure(request, page, "lab")
         context.close()
         lab.shutdown_kernels()  # free the CPU for the next page
 
@@ -328,7 +332,7 @@ def test_widget_reacts_in_jupyterlab(lab: Lab, lab_page: Any, rel: str) -> None:
     box = explorer(lab_page, poke.explorer)
     times = []
     for i in range(poke.times):
-        ms, sha0, sha1 = poke_once(lab_page, box, poke)
+        ms, sha0, sha1 = poke_once(lab_page, box, poke, i)
         assert sha1 != sha0, f"{rel}: change #{i + 1} of the {poke.kind} {poke.label!r} did not change the figure"
         errs = box.locator(".tcpkit-error")
         assert errs.count() == 0, f"{rel}: the explorer shows an error: {errs.first.inner_text()}"
@@ -349,17 +353,17 @@ def test_bad_input_shows_message_and_kernel_survives(lab: Lab, lab_page: Any, re
     img = box.locator(":scope > img.widget-image")
     src_before = img.get_attribute("src")
     field = control(box, bad).locator("input")
-    field.fill(bad.value)
+    field.fill(bad.values[0])
     field.press("Enter")
     err = box.locator(".tcpkit-error")
     err.first.wait_for(state="visible", timeout=CHANGE_TIMEOUT_S * 1000)
     text = err.first.inner_text()
-    assert bad.value.lstrip("-+") in text or "must" in text, f"{rel}: the error message does not explain: {text!r}"
+    assert bad.values[0].lstrip("-+") in text and "must" in text, f"{rel}: the error message does not explain: {text!r}"
     page.wait_for_function(f"() => ({_KERNEL_STATUS})() === 'idle'", timeout=CHANGE_TIMEOUT_S * 1000)
     assert page.evaluate(_KERNEL_STATUS) == "idle", "the kernel did not survive the bad input"
     assert img.get_attribute("src") == src_before, "the figure changed on bad input (the last good one must stay)"
     ms, sha0, sha1 = poke_once(page, box, good)
-    assert sha1 != sha0, f"{rel}: the good value {good.value!r} after the bad one did not redraw"
+    assert sha1 != sha0, f"{rel}: the good value {good.values[0]!r} after the bad one did not redraw"
     assert box.locator(".tcpkit-error").count() == 0, "the error message stayed after a good value"
     problems = page.evaluate(_NOTEBOOK_PROBLEMS)
     assert not problems, f"{rel}: errors or stderr (a traceback instead of the message?):\n" + "\n".join(problems)
