@@ -220,4 +220,17 @@ def glue_defaults(extra: Mapping[str, object] | None = None) -> None:
     for d in _ENTRIES:
         glue(f"linux_{d.name}", d.value, display=False)
     for k, v in (extra or {}).items():
-        glue(k, v, display=False)
+        glue(k, _Text(v) if isinstance(v, str) else v, display=False)
+
+
+class _Text:
+    """A string glued as itself (a plain ``str`` would show up in the page with its quotes)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, p: object, cycle: bool) -> None:
+        p.text(self.text)  # type: ignore[attr-defined]
