@@ -97,13 +97,21 @@ def test_synack_schedule():
 
 
 def test_fin_and_data_schedules():
+    # The time budget (tcp_model_timeout) starts at the first retransmission and is checked at each
+    # RTO expiry: the kernel gives up at the first expiry at least `budget` after the first retransmission.
     fin = fin_retransmit_schedule()
-    assert fin.give_up == pytest.approx(102.2) and fin.retransmissions == 8
+    assert fin.model_timeout == pytest.approx(102.2)
+    expiries = [0.2 * (2**n - 1) for n in range(1, 12)]          # 0.2, 0.6, 1.4, ... (RTO doubling from 200 ms)
+    assert fin.give_up == pytest.approx(next(t for t in expiries if t - 0.2 >= 102.2)) == pytest.approx(204.6)
+    assert fin.retransmissions == 9
     data = data_retransmit_schedule()
-    assert data.give_up == pytest.approx(924.6) and data.retransmissions == 15
+    assert data.model_timeout == pytest.approx(924.6)
+    capped = [204.6 + 120 * k for k in range(1, 10)]             # RTO capped at 120 s after 204.6 s
+    assert data.give_up == pytest.approx(next(t for t in capped if t - 0.2 >= 924.6)) == pytest.approx(1044.6)
+    assert data.retransmissions == 16
     # With a larger connection RTO the same time budget allows fewer retransmissions.
     slow = fin_retransmit_schedule(initial_rto=0.3)
-    assert slow.give_up >= 102.2 and slow.retransmissions <= 8
+    assert slow.give_up - slow.sends[1] >= 102.2 and slow.retransmissions <= 9
     for a, b in zip(slow.gaps, slow.gaps[1:]):
         assert b == pytest.approx(min(2 * a, 120)) or b >= a
 
@@ -153,3 +161,14 @@ def test_syn_schedule_invariants(retries, linear):
     assert s.give_up <= max(s.model_timeout, 0) + 120 and s.give_up > s.sends[-1]
     # The first `linear` gaps stay at the initial RTO.
     assert all(g == 1 for g in s.gaps[: min(linear + 1, len(s.gaps))])
+
+
+def test_data_schedule_agrees_with_the_kernel_checked_capacity_model():
+    """tcpkit.capacity.retransmit_giveup is checked against Linux on a veth pair; the two must agree."""
+    from tcpkit.capacity import retransmit_giveup
+
+    for retries in (3, 8, 15):
+        g = retransmit_giveup(retries=retries)
+        d = data_retransmit_schedule(retries=retries)
+        assert g.give_up == pytest.approx(d.give_up)
+        assert len(g.retransmit_times) == d.retransmissions
