@@ -2,13 +2,14 @@
 #   make book    set up .venv, build the book (HTML in _build/html), then `make serve` to read it on localhost
 #   make test    set up .venv (+ Chromium via apt if missing), run every test: tcpkit, the book build,
 #                every chapter executed, the browser tests (static site + JupyterLab) and Binder's install path
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: install book serve test test-fast lint lab bench clean system-deps
+.PHONY: install book serve test test-fast e2e binder lint lab bench bench-quick clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -22,7 +23,8 @@ install: $(STAMP)
 
 book: $(STAMP)
 	rm -rf _build/html _build/.doctrees
-	$(VENV)/bin/jupyter-book build . -W --keep-going
+	mkdir -p _build
+	set -o pipefail; $(VENV)/bin/jupyter-book build . -W --keep-going 2>&1 | tee _build/build.log
 	@echo "The book is in _build/html/index.html — run 'make serve' to read it at http://127.0.0.1:$(PORT)/"
 
 serve:
@@ -36,10 +38,17 @@ system-deps:
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check tcpkit tests bench tools
 	$(VENV)/bin/mypy
-	$(PY) -m pytest
+	$(MAKE) book
+	TCPKIT_SITE=$(CURDIR)/_build/html $(PY) -m pytest
+
+e2e:
+	TCPKIT_SITE=$(CURDIR)/_build/html $(PY) -m pytest tests/e2e -m browser
+
+binder:
+	$(PY) -m pytest tests/e2e -m binder -s
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not book and not browser and not binder"
+	$(PY) -m pytest -m "not book and not browser and not binder" --ignore=tests/e2e
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check tcpkit tests bench tools
@@ -51,7 +60,10 @@ lab: $(STAMP)
 	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter-config $(VENV)/bin/jupyter lab --ip=127.0.0.1 book/intro.md
 
 bench: $(STAMP)
-	$(PY) bench/run_all.py $(BENCH_ARGS)
+	$(PY) bench/run_all.py --no-fail $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	$(PY) bench/run_all.py --no-fail --no-book
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
