@@ -7,7 +7,15 @@ import pytest
 from tcpkit.connection import SCENARIOS, run_scenario
 from tcpkit.fsm import State
 from tcpkit.plot import new_figure
-from tcpkit.plot.connection import FsmDiagram, plot_sequence, time_axis
+from tcpkit.plot.connection import (
+    FsmDiagram,
+    SequenceRenderer,
+    _png_rgb,
+    clear_text_cache,
+    plot_sequence,
+    sequence_layout,
+    time_axis,
+)
 from tcpkit.widgets.fsm import fsm_explorer
 from tcpkit.widgets.sequence import CONTROLLED, sequence_explorer
 
@@ -137,3 +145,135 @@ def test_fsm_diagram_draws_every_state_once():
     assert set(d.nodes) == set(State)
     d.show(run_scenario("simultaneous_close"), 100)       # clamps to the last step
     assert "simultaneous_close" in d.title.get_text()
+
+
+# --- the fast sequence renderer draws the same picture as plot_sequence -------------------------------
+
+_VARIANTS = [(name, {}) for name in sorted(SCENARIOS)] + [
+    ("lost_syn", {"losses": 6}),
+    ("lost_syn", {"rtt": 0.05}),
+    ("lost_fin2", {"losses": 12}),
+    ("lost_synack", {"rtt": 1.7, "losses": 3}),
+]
+
+
+def _drawn(ax):
+    """What an axes actually shows: labels, arrow endpoints, × marks, dashed (lost) segments."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.quiver import Quiver
+
+    texts = []
+    for t in ax.texts:
+        texts.append((t.get_text(), *(round(v, 6) for v in t.get_position()), t.get_ha(), t.get_va(),
+                      t.get_fontsize(), t.get_bbox_patch() is not None))
+    for a in ax.artists:
+        for t in getattr(a, "texts", []):
+            texts.append((t.text, round(t.x, 6), round(t.y, 6), t.ha, t.va, t.size, t.boxed))
+    arrows, lost = [], []
+    for c in ax.collections:
+        if isinstance(c, Quiver):
+            for (x, y), u, v in zip(c.get_offsets(), c.U, c.V):
+                arrows.append(tuple(round(float(z), 6) for z in (x, y, x + u, y + v)))
+        elif isinstance(c, LineCollection) and c.get_linestyle()[0][1] is not None:
+            lost += [tuple(round(float(z), 6) for z in seg.ravel()) for seg in c.get_segments()]
+    crosses = [tuple(round(float(z), 6) for z in xy) for ln in ax.lines if ln.get_marker() == "x"
+               for xy in ln.get_xydata()]
+    return sorted(texts), sorted(arrows), sorted(lost), sorted(crosses)
+
+
+def _slow_png(trace):
+    """plot_sequence at the widget's size, as PNG, plus the pixel boxes (rows, cols; top-down) of its labels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from tcpkit.plot import fig_to_png
+
+    fig = new_figure(8.0, 6.5, dpi=80)
+    fig.set_layout_engine(None)
+    ax = plot_sequence(trace, ax=fig.add_axes((0.0, 0.0, 1.0, 1.0)))
+    png = fig_to_png(fig)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = []
+    for t in ax.texts:
+        e = t.get_window_extent(renderer)
+        if t.get_bbox_patch() is not None:
+            e = t.get_bbox_patch().get_window_extent(renderer)
+        boxes.append((int(520 - e.y1) - 2, int(520 - e.y0) + 3, int(e.x0) - 2, int(e.x1) + 3))
+    return png, boxes
+
+
+@pytest.mark.parametrize(("name", "kw"), _VARIANTS)
+def test_fast_renderer_draws_the_same_elements_as_plot_sequence(name, kw):
+    trace = run_scenario(name, **kw)
+    fig = new_figure(8.0, 6.5)
+    fig.set_layout_engine(None)
+    slow = _drawn(plot_sequence(trace, ax=fig.add_axes((0.0, 0.0, 1.0, 1.0))))
+    r = SequenceRenderer()
+    r.draw(trace)
+    fast = _drawn(r.ax)
+    assert fast == slow
+    texts, arrows, lost, crosses = fast
+    # …and that content is the trace: one label per segment, one arrow per delivered segment, one × per loss
+    want = sorted(("旧 " if s.note.startswith("旧") else "") + s.label() + ("（丢失）" if s.lost else "")
+                  for s in trace.segments)
+    assert sorted(t[0] for t in texts if t[-1]) == want
+    delivered = [s for s in trace.segments if not s.lost]
+    assert len(arrows) == len(delivered) and len(crosses) == len(lost) == len(trace.segments) - len(delivered)
+    x = {"client": 0.0, "server": 1.0}
+    assert sorted((a[0], a[2]) for a in arrows) == sorted((x[s.sender], x[s.receiver]) for s in delivered)
+    names = {t[0] for t in texts}
+    assert {"客户端", "服务端"} <= names
+    assert {st.new.name for st in trace.steps if st.new is not st.old} <= names
+
+
+@pytest.mark.parametrize(("name", "kw"), _VARIANTS)
+def test_fast_renderer_pixels_match_plot_sequence(name, kw):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    trace = run_scenario(name, **kw)
+    png, boxes = _slow_png(trace)
+    slow = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    fast = np.asarray(Image.open(io.BytesIO(SequenceRenderer().png(trace))).convert("RGB")).astype(int)
+    assert fast.shape == slow.shape == (520, 640, 3)
+    assert (slow.min(axis=2) < 128).sum() > 2000          # a real diagram, not two blank images
+    diff = np.abs(fast - slow).max(axis=2) > 0
+    # Lines, arrows, × marks and timer bars are pixel-identical: every difference lies inside a label's
+    # box (labels are placed on whole pixels instead of matplotlib's sub-pixel glyph positions).
+    in_text = np.zeros_like(diff)
+    for r0, r1, c0, c1 in boxes:
+        in_text[max(r0, 0):r1, max(c0, 0):c1] = True
+    assert not (diff & ~in_text).any(), np.argwhere(diff & ~in_text)[:5]
+    assert np.abs(fast - slow).mean() < 3.0 and diff.mean() < 0.08
+
+
+def test_fast_renderer_is_deterministic_when_reused():
+    a, b = run_scenario("lost_fin2", losses=5), run_scenario("syn_in_time_wait")
+    fresh = SequenceRenderer().png(a)
+    r = SequenceRenderer()
+    first = r.png(a)
+    other = r.png(b)
+    clear_text_cache()
+    again = r.png(a)
+    assert first == fresh == again and other != first
+    assert r.layout == sequence_layout(a)
+
+
+def test_explorer_png_is_the_fast_renderer_png():
+    ex = sequence_explorer("lost_syn", losses=2)
+    ex.controls["rtt"].value = 0.3
+    assert ex.png() == SequenceRenderer().png(run_scenario("lost_syn", losses=2, rtt=0.3))
+    assert ex.renderer is not None and ex.renderer.layout == sequence_layout(ex.result)
+
+
+def test_png_encoder_round_trips_rgb():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgba = np.random.default_rng(7).integers(0, 256, size=(13, 21, 4), dtype=np.uint8)
+    png = _png_rgb(rgba)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")), rgba[..., :3])

@@ -13,6 +13,7 @@ its artists, which keeps a widget step well under 40 ms.
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..connection import Trace
@@ -23,7 +24,19 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_sequence", "time_axis", "FsmDiagram", "ENDPOINT_COLORS"]
+__all__ = [
+    "plot_sequence",
+    "sequence_layout",
+    "SequenceLayout",
+    "SeqLine",
+    "SeqArrow",
+    "SeqText",
+    "SequenceRenderer",
+    "clear_text_cache",
+    "time_axis",
+    "FsmDiagram",
+    "ENDPOINT_COLORS",
+]
 
 ENDPOINT_COLORS = {"client": COLORS["blue"], "server": COLORS["orange"]}
 _TIMER_SHOWN = {"SYN 重传", "SYN-ACK 重传", "FIN 重传", "TIME_WAIT", "FIN_WAIT_2", "delayed ACK"}
@@ -62,34 +75,100 @@ def _y_of(ts: list[float], ys: list[float], t: float) -> float:
     return y0 + (y1 - y0) * (t - t0) / (t1 - t0)
 
 
-def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = None) -> Axes:
-    """Draw a client/server ladder diagram of ``trace``.
+@dataclass(frozen=True, slots=True)
+class SeqLine:
+    """One straight line of a ladder diagram (timeline, zigzag, timer bar, lost segment), data coordinates."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    color: str
+    lw: float
+    zorder: float
+    alpha: float = 1.0
+    capstyle: str = "projecting"
+    dashed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SeqArrow:
+    """A delivered segment: an arrow from ``(x0, y0)`` to ``(x1, y1)``."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    color: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeqText:
+    """One label: ``text`` anchored at ``(x, y)`` with matplotlib's ``ha``/``va`` alignment."""
+
+    x: float
+    y: float
+    text: str
+    size: float
+    color: str
+    ha: str = "center"
+    va: str = "center"
+    boxed: bool = False
+    zorder: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceLayout:
+    """Everything a ladder diagram draws, as plain data (see :func:`sequence_layout`).
+
+    ``lines`` are in drawing order within a zorder; ``crosses`` are the red ×
+    marks of lost segments; ``texts`` are the labels (segment labels have
+    ``boxed=True`` and zorder 6, all others zorder 3).
+    """
+
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    lines: tuple[SeqLine, ...]
+    arrows: tuple[SeqArrow, ...]
+    crosses: tuple[tuple[float, float], ...]
+    texts: tuple[SeqText, ...]
+
+
+def sequence_layout(trace: Trace) -> SequenceLayout:
+    """Where every line, arrow, × and label of the ladder diagram of ``trace`` goes.
+
+    Both :func:`plot_sequence` (plain matplotlib artists) and
+    :class:`SequenceRenderer` (the widget's fast path) draw exactly this, so
+    the two pictures have the same content.
 
     Parameters
     ----------
     trace : Trace
         From :func:`tcpkit.connection.run_scenario`.
-    fig, ax : optional
-        Draw into ``ax``, or into a new axes of ``fig`` (a new figure if neither).
 
     Returns
     -------
-    matplotlib.axes.Axes
+    SequenceLayout
 
     Notes
     -----
     Time runs downwards on a compressed axis (:func:`time_axis`); the left
-    margin labels each event time in seconds. Lost segments end half-way with
-    a red ×. Coloured bars beside each timeline are timers (RTO, delayed ACK,
-    TIME_WAIT, FIN_WAIT_2); state names are written where a state is entered.
-    """
-    use_cjk_font()
-    if ax is None:
-        if fig is None:
-            from . import new_figure
+    margin labels each event time in seconds. A lost segment ends half-way
+    with a red × and its label sits just below it. Coloured bars beside each
+    timeline are timers (RTO, delayed ACK, TIME_WAIT, FIN_WAIT_2); state names
+    are written where a state is entered. Segment labels are placed greedily:
+    short arrows first, each at the first point along its arrow that keeps
+    clear of the labels already placed.
 
-            fig = new_figure(8, 6)
-        ax = fig.add_subplot()
+    Examples
+    --------
+    >>> from tcpkit.connection import run_scenario
+    >>> lay = sequence_layout(run_scenario("handshake"))
+    >>> sorted(t.text for t in lay.texts if t.boxed)
+    ['ACK seq=101 ack=301', 'SYN seq=100', 'SYN+ACK seq=300 ack=101']
+    >>> [(a.x0, a.x1) for a in lay.arrows]
+    [(0.0, 1.0), (1.0, 0.0), (0.0, 1.0)]
+    """
     rtt = float(trace.param("rtt"))
     d = rtt / 2
     times: list[float] = [0.0]
@@ -103,23 +182,24 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
     ts, ys = time_axis(times, unit=max(rtt, 1e-3))
     ymax = ys[-1] if ys else 1.0
     xs = {"client": 0.0, "server": 1.0}
+    lines: list[SeqLine] = []
+    texts: list[SeqText] = []
     for name, x in xs.items():
-        ax.plot([x, x], [-0.4, ymax + 0.6], color=ENDPOINT_COLORS[name], lw=2.2, zorder=1)
-        ax.text(x, -0.6, "客户端" if name == "client" else "服务端", ha="center", va="bottom", fontsize=11,
-                color=ENDPOINT_COLORS[name])
+        lines.append(SeqLine(x, -0.4, x, ymax + 0.6, ENDPOINT_COLORS[name], 2.2, 1))
+        texts.append(SeqText(x, -0.6, "客户端" if name == "client" else "服务端", 11, ENDPOINT_COLORS[name],
+                             "center", "bottom"))
     # squeezed gaps: a small zigzag on both timelines
     for a, b, ya, yb in zip(ts, ts[1:], ys, ys[1:]):
         if (b - a) / max(rtt, 1e-3) > 3:
             ym = (ya + yb) / 2
             for x in xs.values():
-                ax.plot([x - 0.025, x + 0.025], [ym - 0.12, ym + 0.12], color="white", lw=5, zorder=2)
-                ax.plot([x - 0.025, x + 0.025], [ym - 0.22, ym + 0.02], color=COLORS["grey"], lw=1, zorder=3)
-                ax.plot([x - 0.025, x + 0.025], [ym - 0.02, ym + 0.22], color=COLORS["grey"], lw=1, zorder=3)
-            ax.text(0.5, ym, f"… {b - a:.4g} s …", ha="center", va="center", fontsize=7, color=COLORS["grey"])
+                lines.append(SeqLine(x - 0.025, ym - 0.12, x + 0.025, ym + 0.12, "white", 5, 2))
+                lines.append(SeqLine(x - 0.025, ym - 0.22, x + 0.025, ym + 0.02, COLORS["grey"], 1, 3))
+                lines.append(SeqLine(x - 0.025, ym - 0.02, x + 0.025, ym + 0.22, COLORS["grey"], 1, 3))
+            texts.append(SeqText(0.5, ym, f"… {b - a:.4g} s …", 7, COLORS["grey"]))
     used_t: set[float] = set()
-    arrows: dict[str, list[tuple[float, float, float, float]]] = {}
-    lost_lines: list[list[tuple[float, float]]] = []
-    lost_x: list[tuple[float, float]] = []
+    arrows: list[SeqArrow] = []
+    crosses: list[tuple[float, float]] = []
     labels = []
     placed: list[tuple[float, float]] = []
 
@@ -134,6 +214,7 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
         placed.append((x, y))
         return x, y
 
+    lost_lines: list[SeqLine] = []
     for s in trace.segments:
         x0, x1 = xs[s.sender], xs[s.receiver]
         y0 = _y_of(ts, ys, s.t_send)
@@ -142,62 +223,353 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
         if s.lost:
             xe = x0 + (x1 - x0) * 0.5
             ye = _y_of(ts, ys, s.t_send + d / 2)
-            lost_lines.append([(x0, y0), (xe, ye)])
-            lost_x.append((xe, ye))
+            lost_lines.append(SeqLine(x0, y0, xe, ye, COLORS["grey"], 1.2, 4, capstyle="butt", dashed=True))
+            crosses.append((xe, ye))
             geom = (xe, ye + 0.3, xe, ye + 0.3)   # the label sits just below the red ×
         else:
             assert s.t_arrive is not None
             ye = _y_of(ts, ys, s.t_arrive)
             used_t.add(round(s.t_arrive, 9))
-            arrows.setdefault(color, []).append((x0, y0, x1 - x0, ye - y0))
+            arrows.append(SeqArrow(x0, y0, x1, ye, color))
             geom = (x0, y0, x1, ye)
         prefix = "旧 " if s.note.startswith("旧") else ""
         labels.append((geom, prefix + s.label() + ("（丢失）" if s.lost else ""), color))
     # short arrows choose first (they have little room); long ones move along their length
-    placed_labels = [(place(*g), text, color) for g, text, color in sorted(labels, key=lambda L: abs(L[0][3] - L[0][1]))]
-    from matplotlib.collections import LineCollection
-
-    for color, arr in arrows.items():
-        X, Y, U, V = zip(*arr)
-        ax.quiver(X, Y, U, V, angles="xy", scale_units="xy", scale=1, color=color, width=0.0028,
-                  headwidth=5, headlength=7, headaxislength=6, zorder=4)
-    if lost_lines:
-        ax.add_collection(LineCollection(lost_lines, colors=COLORS["grey"], linestyles="--", linewidths=1.2, zorder=4))
-        lx, ly = zip(*lost_x)
-        ax.plot(lx, ly, ls="none", marker="x", color=COLORS["red"], ms=10, mew=2.5, zorder=5)
-    for (xm, ym), text, color in placed_labels:
-        ax.text(xm, ym, text, ha="center", va="center", fontsize=8.5, color=color, zorder=6,
-                bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85))
+    for g, text, color in sorted(labels, key=lambda L: abs(L[0][3] - L[0][1])):
+        xm, ym = place(*g)
+        texts.append(SeqText(xm, ym, text, 8.5, color, boxed=True, zorder=6))
     for st in changes:
         x = xs[st.endpoint]
         y = _y_of(ts, ys, st.t)
         used_t.add(round(st.t, 9))
         if st.endpoint == "client":
-            ax.text(x - 0.06, y, st.new.name, ha="right", va="center", fontsize=9, color=ENDPOINT_COLORS["client"])
+            texts.append(SeqText(x - 0.06, y, st.new.name, 9, ENDPOINT_COLORS["client"], "right"))
         else:
-            ax.text(x + 0.06, y, st.new.name, ha="left", va="center", fontsize=9, color=ENDPOINT_COLORS["server"])
+            texts.append(SeqText(x + 0.06, y, st.new.name, 9, ENDPOINT_COLORS["server"], "left"))
     for tm in timers:
         x = xs[tm.endpoint] + (0.025 if tm.endpoint == "client" else -0.025)
         y0, y1 = _y_of(ts, ys, tm.t_start), _y_of(ts, ys, tm.t_end)
         col = COLORS["purple"] if tm.kind in ("TIME_WAIT", "FIN_WAIT_2") else COLORS["green"]
-        ax.plot([x, x], [y0, y1], color=col, lw=3, alpha=0.6, solid_capstyle="butt", zorder=2)
+        lines.append(SeqLine(x, y0, x, y1, col, 3, 2, alpha=0.6, capstyle="butt"))
         if tm.fired:
             ha = "left" if tm.endpoint == "client" else "right"
             dx = 0.012 if tm.endpoint == "client" else -0.012
-            ax.text(x + dx, y1, _TIMER_TEXT[tm.kind], ha=ha, va="bottom",
-                    fontsize=7.5, color=col)
+            texts.append(SeqText(x + dx, y1, _TIMER_TEXT[tm.kind], 7.5, col, ha, "bottom"))
     # time labels in the left margin
     last_y = None
     for t in sorted(used_t):
         y = _y_of(ts, ys, t)
         if last_y is not None and y - last_y < 0.35:
             continue
-        ax.text(-0.5, y, f"{t:.4g} s", ha="right", va="center", fontsize=8, color=COLORS["grey"])
+        texts.append(SeqText(-0.5, y, f"{t:.4g} s", 8, COLORS["grey"], "right"))
         last_y = y
-    ax.set_xlim(-0.62, 1.45)
-    ax.set_ylim(ymax + 0.8, -1.5)
+    return SequenceLayout(xlim=(-0.62, 1.45), ylim=(ymax + 0.8, -1.5),
+                          lines=tuple(sorted(lines, key=lambda L: L.zorder)) + tuple(lost_lines),
+                          arrows=tuple(arrows), crosses=tuple(crosses), texts=tuple(texts))
+
+
+def _draw_geometry(ax: Axes, lay: SequenceLayout) -> list[Any]:
+    """Add the lines, arrows and × marks of ``lay`` to ``ax``; return the new artists."""
+    from matplotlib.collections import LineCollection
+
+    out: list[Any] = []
+    groups: dict[tuple[float, str, bool], list[SeqLine]] = {}
+    for ln in lay.lines:
+        groups.setdefault((ln.zorder, ln.capstyle, ln.dashed), []).append(ln)
+    by_color: dict[str, list[SeqArrow]] = {}
+    for a in lay.arrows:
+        by_color.setdefault(a.color, []).append(a)
+
+    def add_lines(lns: list[SeqLine], z: float, cap: str, dashed: bool) -> None:
+        coll = LineCollection([[(L.x0, L.y0), (L.x1, L.y1)] for L in lns],
+                              colors=[_rgba(L.color, L.alpha) for L in lns], linewidths=[L.lw for L in lns],
+                              linestyles="--" if dashed else "-", capstyle=cap, zorder=z)
+        out.append(ax.add_collection(coll, autolim=False))
+
+    # matplotlib draws equal zorders in insertion order: arrows (z 4) go before the lost segments (z 4)
+    for (z, cap, dashed), lns in sorted(groups.items(), key=lambda kv: kv[0][0]):
+        if z < 4:
+            add_lines(lns, z, cap, dashed)
+    for color, arr in by_color.items():
+        out.append(ax.quiver([a.x0 for a in arr], [a.y0 for a in arr], [a.x1 - a.x0 for a in arr],
+                             [a.y1 - a.y0 for a in arr], angles="xy", scale_units="xy", scale=1, color=color,
+                             width=0.0028, headwidth=5, headlength=7, headaxislength=6, zorder=4))
+    for (z, cap, dashed), lns in sorted(groups.items(), key=lambda kv: kv[0][0]):
+        if z >= 4:
+            add_lines(lns, z, cap, dashed)
+    if lay.crosses:
+        lx, ly = zip(*lay.crosses)
+        out += ax.plot(lx, ly, ls="none", marker="x", color=COLORS["red"], ms=10, mew=2.5, zorder=5)
+    return out
+
+
+def _rgba(color: str, alpha: float) -> tuple[float, float, float, float]:
+    from matplotlib.colors import to_rgba
+
+    return to_rgba(color, alpha)
+
+
+def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = None) -> Axes:
+    """Draw a client/server ladder diagram of ``trace`` with ordinary matplotlib artists.
+
+    Parameters
+    ----------
+    trace : Trace
+        From :func:`tcpkit.connection.run_scenario`.
+    fig, ax : optional
+        Draw into ``ax``, or into a new axes of ``fig`` (a new figure if neither).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Its ``texts`` are the labels of :func:`sequence_layout`.
+
+    Notes
+    -----
+    The content is :func:`sequence_layout` (see there). The widget draws the
+    same layout with :class:`SequenceRenderer`, which is faster.
+    """
+    use_cjk_font()
+    if ax is None:
+        if fig is None:
+            from . import new_figure
+
+            fig = new_figure(8, 6)
+        ax = fig.add_subplot()
+    lay = sequence_layout(trace)
+    _draw_geometry(ax, lay)
+    for t in lay.texts:
+        kw: dict[str, Any] = {}
+        if t.boxed:
+            kw["bbox"] = dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85)
+        ax.text(t.x, t.y, t.text, ha=t.ha, va=t.va, fontsize=t.size, color=t.color, zorder=t.zorder, **kw)
+    ax.set_xlim(*lay.xlim)
+    ax.set_ylim(*lay.ylim)
     ax.axis("off")
     return ax
+
+
+#: Text sprites shared by every :class:`SequenceRenderer`: (string, size, dpi) → mask and metrics.
+_SPRITES: dict[tuple[str, float, float], tuple[Any, float, float, float, float]] = {}
+_LINE_METRICS: dict[tuple[float, float], tuple[float, float]] = {}
+
+
+def _sprite(s: str, size: float, dpi: float) -> tuple[Any, float, float, float, float]:
+    """Glyph mask of one line of text, rasterised once: ``(mask, width, height, descent, x_offset)`` in pixels.
+
+    Same font chain (DejaVu Sans → Noto Sans SC fallback), hinting and
+    measurements as matplotlib's Agg ``draw_text`` / ``get_text_width_height_descent``.
+    """
+    key = (s, size, dpi)
+    hit = _SPRITES.get(key)
+    if hit is not None:
+        return hit
+    import numpy as np
+    from matplotlib.backends.backend_agg import get_hinting_flag
+    from matplotlib.font_manager import FontProperties, fontManager, get_font
+
+    font = get_font(fontManager._find_fonts_by_props(FontProperties(size=size)))
+    font.set_size(size, dpi)
+    font.set_text(s, 0.0, flags=get_hinting_flag())
+    w, h = font.get_width_height()
+    d = font.get_descent()
+    font.draw_glyphs_to_bitmap(antialiased=True)
+    xo, _yo = font.get_bitmap_offset()
+    out = (np.array(font.get_image(), dtype=np.uint8), w / 64.0, h / 64.0, d / 64.0, xo / 64.0)
+    if len(_SPRITES) >= 4096:
+        _SPRITES.clear()
+    _SPRITES[key] = out
+    return out
+
+
+def clear_text_cache() -> None:
+    """Drop every rasterised label of :class:`SequenceRenderer` (benchmarks of a first-ever draw)."""
+    _SPRITES.clear()
+
+
+def _line_metrics(size: float, dpi: float) -> tuple[float, float]:
+    """``(min_ascent, min_descent)`` in pixels of the primary font, as :class:`matplotlib.text.Text` uses them."""
+    key = (size, dpi)
+    hit = _LINE_METRICS.get(key)
+    if hit is None:
+        from matplotlib.font_manager import FontProperties, fontManager, get_font
+
+        font = get_font(fontManager._find_fonts_by_props(FontProperties(size=size)))
+        head, os2 = font.get_sfnt_table("head"), font.get_sfnt_table("OS/2")
+        if head is None or os2 is None:  # pragma: no cover - DejaVu Sans has both tables
+            raise RuntimeError(f"font {font.fname!r} lacks the head/OS/2 tables")
+        scale = size * dpi / 72 / head["unitsPerEm"]
+        hit = (os2["sTypoAscender"] * scale, -os2["sTypoDescender"] * scale)
+        _LINE_METRICS[key] = hit
+    return hit
+
+
+def _text_layer_class() -> Any:
+    from matplotlib.artist import Artist
+    from matplotlib.colors import to_rgba
+    from matplotlib.path import Path
+    from matplotlib.transforms import IdentityTransform
+
+    class TextLayer(Artist):
+        """Many labels drawn from cached glyph sprites (one artist, no per-text layout).
+
+        Alignment follows :class:`matplotlib.text.Text` (line height = 1.2 ×
+        font ascent+descent, ``ha``/``va`` on that box); a boxed label gets
+        the same white ``square,pad=0.1`` box at alpha 0.85 as in
+        :func:`plot_sequence`. Glyphs are placed on whole pixels.
+        """
+
+        def __init__(self, texts: list[SeqText], zorder: float) -> None:
+            super().__init__()
+            self.texts = texts
+            self.set_zorder(zorder)
+
+        def draw(self, renderer: Any) -> None:
+            if not self.get_visible() or not self.texts:
+                return
+            ax = self.axes
+            assert ax is not None
+            dpi = renderer.dpi
+            height = renderer.height
+            pts = ax.transData.transform([(t.x, t.y) for t in self.texts])
+            ident = IdentityTransform()
+            box_codes = [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]
+            gc = renderer.new_gc()
+            box_gc = renderer.new_gc()
+            box_gc.set_linewidth(0)
+            box_gc.set_alpha(0.85)
+            for t, (px, py) in zip(self.texts, pts):
+                mask, w, h, d, xo = _sprite(t.text, t.size, dpi)
+                asc, desc = _line_metrics(t.size, dpi)
+                lh = 1.2 * (asc + desc)               # Text's default linespacing
+                dline = d + (lh - h) / 2              # descent of the line box
+                x0 = px - (w / 2 if t.ha == "center" else w if t.ha == "right" else 0.0)
+                y0 = py - (lh / 2 if t.va == "center" else lh if t.va == "top" else 0.0)
+                if t.boxed:
+                    pad = 0.1 * t.size * dpi / 72
+                    path = Path([(x0 - pad, y0 - pad), (x0 + w + pad, y0 - pad), (x0 + w + pad, y0 + lh + pad),
+                                 (x0 - pad, y0 + lh + pad), (x0 - pad, y0 - pad)], box_codes)
+                    renderer.draw_path(box_gc, path, ident, (1.0, 1.0, 1.0, 1.0))
+                gc.set_foreground(to_rgba(t.color), isRGBA=True)
+                baseline_down = height - (y0 + dline)
+                renderer._renderer.draw_text_image(mask, round(x0 + xo), round(baseline_down + d) + _YFIX, 0, gc)
+            gc.restore()
+            box_gc.restore()
+            self.stale = False
+
+    return TextLayer
+
+
+_TEXT_LAYER: Any = None
+_YFIX = 1
+
+
+def _text_layer(texts: list[SeqText], zorder: float) -> Any:
+    global _TEXT_LAYER
+    if _TEXT_LAYER is None:
+        _TEXT_LAYER = _text_layer_class()
+    return _TEXT_LAYER(texts, zorder)
+
+
+class SequenceRenderer:
+    """The ladder diagram of :func:`sequence_layout`, drawn fast into one reused figure (for the widget).
+
+    Parameters
+    ----------
+    figsize : (float, float)
+        Figure size in inches.
+    dpi : int
+        Resolution in dots per inch.
+
+    Notes
+    -----
+    Same content as :func:`plot_sequence`, three things cheaper: the figure
+    and axes (fixed position, no layout engine) are made once and only the
+    artists of the last diagram are swapped; every label is a glyph sprite
+    rasterised once per distinct string (labels such as ``SYN seq=100`` and
+    state names repeat across control values) and blended with Agg's own
+    ``draw_text_image``; the PNG is written with zlib level 1. Lines, arrows
+    and × marks are the same matplotlib artists as in :func:`plot_sequence`.
+
+    Examples
+    --------
+    >>> from tcpkit.connection import run_scenario
+    >>> r = SequenceRenderer()
+    >>> r.png(run_scenario("handshake"))[:4]
+    b'\\x89PNG'
+    >>> r.rgba(run_scenario("handshake")).shape
+    (520, 640, 4)
+    """
+
+    def __init__(self, figsize: tuple[float, float] = (8.0, 6.5), dpi: int = 80) -> None:
+        use_cjk_font()
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self.fig = Figure(figsize=figsize, dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
+        self.ax.axis("off")
+        self.ax.set_autoscale_on(False)
+        self._artists: list[Any] = []
+        self.layout: SequenceLayout | None = None
+
+    def draw(self, trace: Trace) -> SequenceLayout:
+        """Put the diagram of ``trace`` into :attr:`fig` (replacing the previous one); return its layout."""
+        for a in self._artists:
+            a.remove()
+        lay = sequence_layout(trace)
+        ax = self.ax
+        ax.set_xlim(*lay.xlim)
+        ax.set_ylim(*lay.ylim)
+        arts = _draw_geometry(ax, lay)
+        for z in sorted({t.zorder for t in lay.texts}):
+            arts.append(ax.add_artist(_text_layer([t for t in lay.texts if t.zorder == z], z)))
+        self._artists = arts
+        self.layout = lay
+        return lay
+
+    def rgba(self, trace: Trace) -> Any:
+        """RGBA pixels (height × width × 4, ``uint8``) of the diagram of ``trace``."""
+        import numpy as np
+
+        self.draw(trace)
+        self.canvas.draw()
+        return np.asarray(self.canvas.buffer_rgba())
+
+    def png(self, trace: Trace) -> bytes:
+        """The diagram of ``trace`` as PNG bytes (RGB, no row filter, zlib level 1, no metadata: deterministic)."""
+        return _png_rgb(self.rgba(trace))
+
+
+def _png_rgb(rgba: Any, level: int = 1) -> bytes:
+    """Encode the RGB channels of an RGBA ``uint8`` array as a PNG (filter type 0 on every row).
+
+    PIL tries five row filters per row even at ``compress_level=1``; for a
+    mostly white diagram "no filter" plus zlib level 1 is both faster and
+    smaller. The format is PNG 1.2 §4 (IHDR, one IDAT, IEND chunks, CRC-32).
+
+    >>> import numpy as np, io
+    >>> from PIL import Image
+    >>> a = np.zeros((2, 3, 4), np.uint8); a[..., 0] = 255
+    >>> np.asarray(Image.open(io.BytesIO(_png_rgb(a))))[1, 2].tolist()
+    [255, 0, 0]
+    """
+    import struct
+    import zlib
+
+    import numpy as np
+
+    h, w = rgba.shape[:2]
+    raw = np.zeros((h, 1 + 3 * w), np.uint8)      # column 0: filter type 0 (None)
+    raw[:, 1:].reshape(h, w, 3)[...] = rgba[..., :3]
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)   # 8-bit RGB, deflate, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw.tobytes(), level))
+            + chunk(b"IEND", b""))
 
 
 class FsmDiagram:

@@ -3,9 +3,11 @@
 >>> ex = sequence_explorer("lost_syn", losses=3); ex.result.client_established_at
 3.1
 
-Controls → :func:`tcpkit.connection.run_scenario` → :func:`tcpkit.plot.connection.plot_sequence`
-→ PNG, with a Chinese summary sentence ("连接在 X s 后建立" / "X s 后放弃，connect()
-返回 ETIMEDOUT").
+Controls → :func:`tcpkit.connection.run_scenario` → :func:`tcpkit.plot.connection.sequence_layout`
+drawn by a :class:`tcpkit.plot.connection.SequenceRenderer` (the same picture as
+:func:`tcpkit.plot.connection.plot_sequence`, made in one reused figure with cached
+label bitmaps) → PNG, with a Chinese summary sentence ("连接在 X s 后建立" / "X s 后放弃，
+connect() 返回 ETIMEDOUT").
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import functools
 from typing import Any
 
 from ..connection import PARAMS, SCENARIOS, Trace, run_scenario, scenario_defaults
-from ..plot.connection import plot_sequence
+from ..plot.connection import SequenceRenderer, clear_text_cache, plot_sequence
 from ._base import Explorer
 
 __all__ = ["sequence_explorer", "CachedExplorer", "CONTROLLED"]
@@ -40,6 +42,8 @@ class CachedExplorer(Explorer):
     """
 
     cache_size = 128
+    #: The fast renderer behind ``render_png`` (set by :func:`sequence_explorer`).
+    renderer: SequenceRenderer | None = None
 
     def update(self) -> bool:
         png_cache: dict[tuple[Any, ...], tuple[Any, bytes, str]] = self.__dict__.setdefault("_png_cache", {})
@@ -59,10 +63,16 @@ class CachedExplorer(Explorer):
             png_cache[key] = (self.result, self.png(), self.summary.value)
         return ok
 
-    def clear_cache(self) -> None:
-        """Forget all cached figures (benchmarks use this to time cold updates)."""
+    def clear_cache(self, *, text: bool = False) -> None:
+        """Forget all cached figures and model results (benchmarks use this to time cold updates).
+
+        With ``text=True`` the rasterised labels shared by every sequence
+        diagram are dropped too (the very first figure a kernel draws).
+        """
         self.__dict__.setdefault("_png_cache", {}).clear()
         _run.cache_clear()
+        if text:
+            clear_text_cache()
 
 
 @functools.lru_cache(maxsize=256)
@@ -87,7 +97,9 @@ def sequence_explorer(scenario: str = "handshake", **params: Any) -> CachedExplo
     -------
     CachedExplorer
         Controls: ``scenario``, ``losses``, ``rtt``, ``syn_retries``,
-        ``linear_timeouts``, ``synack_retries``, ``fin_timeout``.
+        ``linear_timeouts``, ``synack_retries``, ``fin_timeout``. Its PNG comes
+        from ``explorer.renderer`` (a :class:`~tcpkit.plot.connection.SequenceRenderer`);
+        ``explorer.renderer.layout`` is the layout it drew last.
 
     Raises
     ------
@@ -126,9 +138,12 @@ def sequence_explorer(scenario: str = "handshake", **params: Any) -> CachedExplo
         kw.update(values)
         return _run(scenario, tuple(sorted(kw.items())))
 
-    def draw(trace: Trace, fig: Any) -> None:
+    def draw(trace: Trace, fig: Any) -> None:   # the plain-matplotlib path (same picture, slower)
         fig.set_layout_engine(None)
         plot_sequence(trace, ax=fig.add_axes((0.0, 0.0, 1.0, 1.0)))
+
+    figsize, dpi = (8.0, 6.5), 80
+    renderer = SequenceRenderer(figsize, dpi)
 
     def summary(trace: Trace) -> str:
         return f"<b>{SCENARIOS[trace.scenario]}</b>：{trace.summary_zh()}。"
@@ -138,4 +153,7 @@ def sequence_explorer(scenario: str = "handshake", **params: Any) -> CachedExplo
         return W.VBox([items[0], W.HBox(items[1:4], layout=W.Layout(flex_flow="row wrap")),
                        W.HBox(items[4:], layout=W.Layout(flex_flow="row wrap"))])
 
-    return CachedExplorer(controls, compute, draw, figsize=(8.0, 6.5), dpi=80, summary=summary, layout=layout)
+    ex = CachedExplorer(controls, compute, draw, figsize=figsize, dpi=dpi, summary=summary, layout=layout,
+                        render_png=renderer.png)
+    ex.renderer = renderer
+    return ex
