@@ -5,9 +5,13 @@
 >>> ax = plot_sequence(run_scenario("handshake"), fig=new_figure(7, 4))
 
 Plot functions only draw: data comes from :func:`tcpkit.connection.run_scenario`
-and :func:`tcpkit.fsm.graph`. :class:`FsmDiagram` draws the state diagram once
-(fixed coordinates from :data:`tcpkit.fsm.LAYOUT`) and then only recolours
-its artists, which keeps a widget step well under 40 ms.
+and :func:`tcpkit.fsm.graph`. The ladder diagram is computed once as plain data
+(:func:`sequence_layout`) and drawn either with ordinary matplotlib artists
+(:func:`plot_sequence`) or, in the widget, by :class:`SequenceRenderer` (one
+reused figure, labels rasterised once per distinct string, a fast PNG encoder).
+:class:`FsmDiagram` draws the state diagram once (fixed coordinates from
+:data:`tcpkit.fsm.LAYOUT`) and then only recolours its artists. Both keep a
+widget step well under 40 ms.
 """
 
 from __future__ import annotations
@@ -349,8 +353,8 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
     return ax
 
 
-#: Text sprites shared by every :class:`SequenceRenderer`: (string, size, dpi) → mask and metrics.
-_SPRITES: dict[tuple[str, float, float], tuple[Any, float, float, float, float]] = {}
+#: Text sprites shared by every :class:`SequenceRenderer`: (string, size, dpi, font.family) → mask and metrics.
+_SPRITES: dict[tuple[str, float, float, tuple[str, ...]], tuple[Any, float, float, float, float]] = {}
 _LINE_METRICS: dict[tuple[float, float], tuple[float, float]] = {}
 
 
@@ -360,7 +364,9 @@ def _sprite(s: str, size: float, dpi: float) -> tuple[Any, float, float, float, 
     Same font chain (DejaVu Sans → Noto Sans SC fallback), hinting and
     measurements as matplotlib's Agg ``draw_text`` / ``get_text_width_height_descent``.
     """
-    key = (s, size, dpi)
+    from matplotlib import rcParams
+
+    key = (s, size, dpi, tuple(rcParams["font.family"]))
     hit = _SPRITES.get(key)
     if hit is not None:
         return hit
