@@ -447,3 +447,99 @@ def test_wrong_types_are_type_errors(value) -> None:
     with pytest.raises(TypeError) as e:
         simulate("reno", bandwidth_mbps=10, rtt_ms=value, buffer_pkts=10, duration_s=1)
     assert str(e.value).startswith("rtt_ms must be a number")
+
+
+# ---------------------------------------------------------------------------
+# the optimised per-ACK simulator against the plain reference it replaced
+# ---------------------------------------------------------------------------
+_EQUIV_CASES = [
+    ("bbr", dict(bandwidth_mbps=20, rtt_ms=30, buffer_pkts=100, duration_s=12)),  # all four modes, PROBE_RTT
+    ("cubic", dict(bandwidth_mbps=10, rtt_ms=40, buffer_pkts=30, duration_s=8, loss_rate=0.002, seed=1)),
+    ("bbr", dict(bandwidth_mbps=5, rtt_ms=80, buffer_pkts=4, duration_s=10, loss_rate=0.02, seed=3)),
+    ("cubic", dict(bandwidth_mbps=2, rtt_ms=200, buffer_pkts=3, duration_s=15, loss_rate=0.05, seed=7,
+                   initial_cwnd=1)),
+    (["cubic", "bbr", "reno"], dict(bandwidth_mbps=8, rtt_ms=30, buffer_pkts=20, duration_s=6,
+                                   losses=[1.0, 1.0005, 3.0])),
+    (["bbr", "bbr", "bbr"], dict(bandwidth_mbps=30, rtt_ms=20, buffer_pkts=50, duration_s=4, seed=2)),
+    (["reno", "newreno", "tahoe"], dict(bandwidth_mbps=4, rtt_ms=60, buffer_pkts=5, duration_s=8,
+                                        loss_rate=0.01, seed=5)),
+    (["reno", "newreno"], dict(bandwidth_mbps=4, rtt_ms=60, buffer_pkts=8, duration_s=8, loss_rate=0.01,
+                               seed=9, sack=True, initial_ssthresh=20)),
+]
+
+
+def _trace_data(tr) -> list:
+    return [
+        (f.algorithm, f.time.tolist(), f.cwnd.tolist(), f.ssthresh.tolist(), f.phase.tolist(), f.inflight.tolist(),
+         f.delivery_rate.tolist(), f.queue.tolist(), f.events, f.sent, f.delivered, f.drops, f.fast_retransmits,
+         f.timeouts, f.bbr_history, f.goodput_mbps)
+        for f in tr.flows
+    ] + [tr.ack_events]
+
+
+@pytest.mark.parametrize("algorithm, kw", _EQUIV_CASES)
+def test_fast_simulator_equals_reference(algorithm, kw: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tcpkit.congestion import sim
+
+    fast = simulate(algorithm, **kw)
+    monkeypatch.setattr(sim, "_simulate_ack", sim._simulate_ack_reference)
+    ref = simulate(algorithm, **kw)
+    assert ref.ack_events > 300
+    # identical floats, not approximately equal: same operations in the same order
+    for got, want in zip(_trace_data(fast), _trace_data(ref)):
+        assert got == want
+
+
+def test_fast_simulator_equivalence_cases_cover_every_path() -> None:
+    events = {e.kind for alg, kw in _EQUIV_CASES for f in simulate(alg, **kw).flows for e in f.events}
+    assert events == {"fast_retransmit", "recovery_start", "recovery_end", "timeout", "scripted_loss"}
+
+
+_rtt_us = st.integers(min_value=1, max_value=400_000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.floats(min_value=0.0, max_value=0.4),  # time step, s (the 10 s RTprop window expires)
+            _rtt_us, st.sampled_from([-5e-7, -4.0000001e-7, -1e-9, 0.0, 1e-9, 4e-7, 5e-7, 3.3e-7]),
+            st.floats(min_value=0.0, max_value=2e5),  # delivery rate, segments/s
+            st.integers(min_value=0, max_value=3000),  # inflight, segments
+        ),
+        min_size=1, max_size=300,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_bbr_on_segment_equals_on_sample(steps, seed: int) -> None:
+    """The simulator's positional BBR._on_segment is on_sample(delivered=1) exactly, also for RTT
+    samples a fraction of a µs around the rounded RTprop."""
+    a, b = BBR(seed=seed), BBR(seed=seed)
+    now = 0.0
+    for dt, us, frac, rate, inflight in steps:
+        now += dt
+        rtt = us * 1e-6 + frac
+        if rtt <= 0:
+            continue
+        a.on_sample(now=now, rtt=rtt, rate=rate, inflight=inflight, delivered=1.0)
+        b._on_segment(now, rtt, rate, inflight)
+        sa = {k: v for k, v in vars(a).items() if k != "_rng"}
+        sb = {k: v for k, v in vars(b).items() if k != "_rng"}
+        assert sa == sb, now
+        assert a._rng.getstate() == b._rng.getstate()
+
+
+def test_bbr_on_segment_equals_on_sample_through_every_mode() -> None:
+    """A steady 1000 segment/s, 10 ms path for 25 s: STARTUP, DRAIN, PROBE_BW and PROBE_RTT (twice), with
+    RTT samples jittered by fractions of a µs around the rounded RTprop."""
+    a, b = BBR(seed=4), BBR(seed=4)
+    jitter = (0.0, 3e-7, -3e-7, 4.9e-7, -4.9e-7, 5e-7, -5e-7, 1e-6, 2.5e-6)
+    for i in range(25_000):
+        now = i * 0.001
+        rtt = 0.010 + jitter[i % len(jitter)] + (0.002 if (i // 700) % 5 == 1 else 0.0)
+        inflight = 4 if a.mode == "probe_rtt" else 10 + i % 7
+        a.on_sample(now=now, rtt=rtt, rate=1000.0 + i % 11, inflight=inflight, delivered=1.0)
+        b._on_segment(now, rtt, 1000.0 + i % 11, inflight)
+        assert {k: v for k, v in vars(a).items() if k != "_rng"} == {k: v for k, v in vars(b).items() if k != "_rng"}
+    modes = [m for _, m, _ in a.history]
+    assert {"startup", "drain", "probe_bw"} <= set(modes) and modes.count("probe_rtt") >= 2

@@ -59,6 +59,10 @@ PACING_MARGIN = 0.01
 CYCLE_RAND = 7
 
 _INF = float("inf")
+_CYCLE_LEN = len(PACING_GAIN_CYCLE)
+_PACE_KEEP = 1.0 - PACING_MARGIN
+#: Samples above min_rtt − 0.4 µs round (to 1 µs) to min_rtt or more: no need to round them.
+_ROUND_GUARD = 4e-7
 _MODE_PHASE = {"startup": Phase.STARTUP, "drain": Phase.DRAIN, "probe_bw": Phase.PROBE_BW, "probe_rtt": Phase.PROBE_RTT}
 
 
@@ -272,6 +276,123 @@ class BBR(CongestionController):
         if cwnd < CWND_MIN_TARGET:
             cwnd = CWND_MIN_TARGET
         if self.mode == "probe_rtt" and cwnd > CWND_MIN_TARGET:
+            cwnd = CWND_MIN_TARGET
+        self.cwnd = cwnd
+
+    def _on_segment(self, now: float, rtt: float, rate: float, inflight: float) -> None:
+        """:meth:`on_sample` for one delivered segment, the per-ACK simulator's hot path.
+
+        Same arithmetic in the same order as ``on_sample(now=, rtt=, rate=,
+        inflight=, delivered=1.0)``, with positional arguments and local
+        variables; ``round(rtt, 6)`` is only computed when the sample can
+        replace RTprop: ``min_rtt`` is already a whole number of µs, so a raw
+        sample above ``min_rtt − 0.4 µs`` rounds to ``min_rtt`` or more and
+        cannot pass the strict ``<``.
+        ``tests/test_congestion.py`` checks that both give the same state.
+        """
+        delivered = self.delivered + 1.0
+        self.delivered = delivered
+        btl_bw = self.btl_bw
+        # -- round counting (bbr_update_bw) ---------------------------------
+        if delivered >= self.next_round_delivered:
+            self.next_round_delivered = delivered + inflight
+            self.round_count += 1
+            round_start = True
+            rounds = self._bw_rounds
+            rounds.append(self._round_max)
+            self._round_max = 0.0
+            btl_bw = max(rounds)
+        else:
+            round_start = False
+        self.round_start = round_start
+        if rate > self._round_max:
+            self._round_max = rate
+            if rate > btl_bw:
+                btl_bw = rate
+        self.btl_bw = btl_bw
+        # -- RTprop (bbr_update_min_rtt) ------------------------------------
+        min_rtt = self.min_rtt
+        expired = now - self.min_rtt_stamp > MIN_RTT_WINDOW_S
+        if expired or rtt < min_rtt - _ROUND_GUARD:
+            rtt = round(rtt, 6)
+            if rtt > 0.0 and (rtt < min_rtt or expired):
+                self.min_rtt = min_rtt = rtt
+                self.min_rtt_stamp = now
+        bdp = btl_bw * min_rtt if (btl_bw > 0.0 and min_rtt != _INF) else 0.0
+        # -- state machine --------------------------------------------------
+        mode = self.mode
+        if mode == "startup":
+            if round_start and not self.full_bw_reached:
+                if btl_bw >= self.full_bw * FULL_BW_THRESH:
+                    self.full_bw = btl_bw
+                    self.full_bw_count = 0
+                else:
+                    self.full_bw_count += 1
+                    if self.full_bw_count >= FULL_BW_COUNT:
+                        self.full_bw_reached = True
+            if self.full_bw_reached:
+                self._set_mode(now, "drain", DRAIN_GAIN, HIGH_GAIN)
+                mode = "drain"
+        if mode == "drain":
+            if inflight <= bdp:
+                self._enter_probe_bw(now)
+                mode = "probe_bw"
+        elif mode == "probe_bw":
+            gain = self.pacing_gain
+            elapsed = now - self.cycle_stamp > min_rtt
+            if gain > 1.0:
+                nxt = elapsed and inflight >= gain * bdp
+            elif gain < 1.0:
+                nxt = elapsed or inflight <= bdp
+            else:
+                nxt = elapsed
+            if nxt:
+                idx = (self.cycle_index + 1) % _CYCLE_LEN
+                self.cycle_index = idx
+                self.cycle_stamp = now
+                self._set_mode(now, "probe_bw", PACING_GAIN_CYCLE[idx], CWND_GAIN)
+        # -- PROBE_RTT (bbr_update_min_rtt) ---------------------------------
+        if expired and mode != "probe_rtt" and delivered > self.init_cwnd:
+            self.prior_cwnd = max(self.prior_cwnd, self.cwnd)
+            self._set_mode(now, "probe_rtt", 1.0, 1.0)
+            self.probe_rtt_done_stamp = None
+            mode = "probe_rtt"
+        if mode == "probe_rtt":
+            if self.probe_rtt_done_stamp is None and inflight <= CWND_MIN_TARGET:
+                self.probe_rtt_done_stamp = now + PROBE_RTT_DURATION_S
+                self.probe_rtt_round_done = False
+                self.next_round_delivered = delivered + inflight
+            elif self.probe_rtt_done_stamp is not None:
+                if round_start:
+                    self.probe_rtt_round_done = True
+                if self.probe_rtt_round_done and now >= self.probe_rtt_done_stamp:
+                    self.min_rtt_stamp = now
+                    self.cwnd = max(self.cwnd, self.prior_cwnd)
+                    if self.full_bw_reached:
+                        self._enter_probe_bw(now)
+                    else:
+                        self._set_mode(now, "startup", HIGH_GAIN, HIGH_GAIN)
+                    mode = self.mode
+        # -- pacing and cwnd (bbr_set_pacing_rate, bbr_set_cwnd) ------------
+        full = self.full_bw_reached
+        if btl_bw > 0.0:
+            rate_out = self.pacing_gain * btl_bw * _PACE_KEEP
+            pr = self.pacing_rate
+            if full or pr is None or rate_out > pr:
+                self.pacing_rate = rate_out
+        target = self.cwnd_gain * bdp
+        if target < CWND_MIN_TARGET:
+            target = CWND_MIN_TARGET
+        cwnd = self.cwnd
+        if full:
+            cwnd = cwnd + 1.0
+            if cwnd > target:
+                cwnd = target
+        elif cwnd < target or delivered < self.init_cwnd:
+            cwnd = cwnd + 1.0
+        if cwnd < CWND_MIN_TARGET:
+            cwnd = CWND_MIN_TARGET
+        if mode == "probe_rtt" and cwnd > CWND_MIN_TARGET:
             cwnd = CWND_MIN_TARGET
         self.cwnd = cwnd
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import struct
 from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -50,6 +51,9 @@ _RTO_INIT = float(LINUX["TCP_TIMEOUT_INIT"].value)
 _RTO_MIN = float(LINUX["TCP_RTO_MIN"].value)
 _RTO_MAX = float(LINUX["TCP_RTO_MAX"].value)
 _INF = float("inf")
+#: The fast simulator packs trace rows and moves them into the arrays every 4096 ACKs (bounded memory).
+_FLUSH_MASK = 4095
+_ROW = struct.Struct("=6d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,7 +396,13 @@ def _finish(names, flows, bw, rtt, buf, dur, m, g, ack_events) -> Trace:  # type
     return Trace(tuple(out), bw, rtt, buf, dur, m, g, ack_events, bdp)
 
 
-def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=False) -> Trace:  # type: ignore[no-untyped-def]
+def _simulate_ack_reference(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=False) -> Trace:  # type: ignore[no-untyped-def]
+    """The per-ACK simulator written plainly: the reference :func:`_simulate_ack` must match.
+
+    Kept unoptimised on purpose (one attribute access per use, keyword hook
+    calls, ``BBR.on_sample``) so that ``tests/test_congestion.py`` can check
+    the fast path against it, trace for trace, bit for bit.
+    """
     tx = 8.0 * m / (bw * 1e6)  # serialisation time of one segment, s
     prop = rtt_ms / 1000.0
     rng = random.Random(seed)
@@ -691,6 +701,391 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
             f.infl.append(f.snd_nxt - f.snd_una)
             f.rate.append(0.0)
             f.queue.append(len(q))
+    return _finish(names, flows, bw, rtt_ms, buf, dur, m, "ack", ack_events)
+
+
+def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=False) -> Trace:  # type: ignore[no-untyped-def]
+    """The per-ACK simulator, hot path hand-optimised.
+
+    Same model, same event order and the same floating-point operations as
+    :func:`_simulate_ack_reference` (``tests/test_congestion.py`` checks that
+    both return identical traces); only the bookkeeping differs: flow state
+    is read into local variables once per event, bound methods are
+    prebound, BBR gets its samples through the positional
+    :meth:`BBR._on_segment <tcpkit.congestion.bbr.BBR._on_segment>` (its
+    ``on_ack`` does nothing and is not called), the phase is computed inline,
+    and an ACK that arrives while a pacing timer is already armed skips the
+    sending routine (it could only find the timer armed and stop).
+    """
+    from .bbr import _MODE_PHASE, BBR
+
+    tx = 8.0 * m / (bw * 1e6)  # serialisation time of one segment, s
+    prop = rtt_ms / 1000.0
+    rng = random.Random(seed)
+    rand = rng.random
+    flows = [_Flow(i, cc, sack) for i, cc in enumerate(ccs)]
+    nflows = len(flows)
+    acks: deque[tuple] = deque()
+    acks_append = acks.append
+    acks_popleft = acks.popleft
+    # pacing wake-ups: at most one per flow (``pace_pending``), so a list indexed by flow
+    # replaces the reference's heap; min() and index() pop in the heap's (time, flow) order
+    timers = [_INF] * nflows
+    q: deque[float] = deque()  # departure times of segments in the bottleneck
+    q_append = q.append
+    q_popleft = q.popleft
+    last_dep = 0.0
+    pending_losses = deque(losses)
+    next_loss = pending_losses.popleft() if pending_losses else _INF
+    deadlines = [_INF] * nflows
+    to_mbps = m * 8 / 1e6
+    base_phase = CongestionController.phase
+    pack_row = _ROW.pack
+    bbr_phase = {k: int(v) for k, v in _MODE_PHASE.items()}
+    # per flow: (sample hook or None, on_ack or None, phase kind, row buffer's extend, phase buffer's
+    # append); a trace row is packed as 6 native doubles (time, cwnd, ssthresh, inflight, rate, queue)
+    # plus one phase byte, and moved into the seven arrays every _FLUSH_MASK + 1 ACKs
+    hooks = []
+    rows = [bytearray() for _ in flows]
+    phases = [bytearray() for _ in flows]
+    for f in flows:
+        cc = f.cc
+        if isinstance(cc, BBR):
+            seg, on_ack, phk = cc._on_segment, None, 1
+        else:
+            seg = None
+            if f.samples:
+                def seg(now: float, rtt: float, rate: float, inflight: float, _s=cc.on_sample) -> None:
+                    _s(now=now, rtt=rtt, rate=rate, inflight=inflight, delivered=1.0)
+            on_ack = cc.on_ack
+            phk = 0 if type(cc).phase is base_phase else 2
+        hooks.append((seg, on_ack, phk, rows[f.i].extend, phases[f.i].append))
+
+    def flush(f: _Flow) -> None:
+        d = array("d")
+        d.frombytes(rows[f.i])
+        for k, col in enumerate((f.t, f.cwnd, f.ssth, f.infl, f.rate, f.queue)):
+            col.extend(d[k::6])
+        f.ph.frombytes(phases[f.i])
+        del rows[f.i][:], phases[f.i][:]
+
+    def xmit(f: _Flow, seq: int, now: float) -> None:
+        """One segment reaches the bottleneck at ``now``."""
+        nonlocal last_dep, next_loss
+        f.sent += 1
+        if now >= next_loss:
+            f.drops += 1
+            f.event(now, "scripted_loss")
+            next_loss = pending_losses.popleft() if pending_losses else _INF
+            return
+        if p and rand() < p:
+            f.drops += 1
+            return
+        while q and q[0] <= now:
+            q_popleft()
+        if len(q) > buf:
+            f.drops += 1
+            return
+        dep = (now if now > last_dep else last_dep) + tx
+        last_dep = dep
+        q_append(dep)
+        # the receiver sees segments in FIFO order, so its ACK can be computed now
+        rn = f.rcv_next
+        if seq == rn:
+            rn += 1
+            ooo = f.ooo
+            if ooo:
+                while rn in ooo:
+                    ooo.discard(rn)
+                    rn += 1
+            f.rcv_next = rn
+        elif seq > rn:
+            f.ooo.add(seq)
+        acks_append((dep + prop, f, rn, now, f.delivered, f.delivered_time, seq))
+
+    def send_allowed(f: _Flow, now: float) -> None:
+        cc = f.cc
+        pr = cc.pacing_rate
+        una = f.snd_una
+        if f.pipe_mode:  # RFC 6675: send while pipe < cwnd, holes first
+            in_rec = f.in_rec
+            repair = in_rec or f.rto_mark > una
+            if repair or f.sacked or f.retx:
+                pipe = f.pipe()
+            else:  # nothing SACKed or lost: pipe is the flight size
+                pipe = f.snd_nxt - una
+            if in_rec and f.prr:  # RFC 6937 PRR-SSRB, as Linux tcp_cwnd_reduction()
+                ss = cc.ssthresh
+                if pipe > ss:
+                    room = -(-f.prr_delivered * ss // f.recover_fs) - f.prr_out
+                else:
+                    d = f.prr_delivered - f.prr_out
+                    room = min(ss - pipe, (d if d > 1 else 1) + 1)
+            else:
+                room = cc.cwnd - pipe
+            nxt = f.snd_nxt
+            if room < 1 and nxt == una:
+                room = 1
+            if room >= 1:
+                sent0 = room
+                gap = 1.0 / pr if pr else 0.0
+                ns = f.next_send
+                while room >= 1:
+                    if gap and ns > now:
+                        if not f.pace_pending:
+                            f.pace_pending = True
+                            timers[f.i] = ns
+                        break
+                    seq = -1
+                    if repair:
+                        h = f.hole if f.hole > una else una
+                        hs = f.high_sack if f.high_sack > f.rto_mark else f.rto_mark
+                        sacked = f.sacked
+                        retx = f.retx
+                        while h < hs and (h in sacked or h in retx):
+                            h += 1
+                        if h < hs:
+                            seq = h
+                            f.hole = h + 1
+                            retx.add(h)
+                            f.retx_q.append((now, h))
+                        else:
+                            f.hole = h
+                    if seq < 0:
+                        seq = nxt
+                        nxt += 1
+                        f.snd_nxt = nxt
+                    xmit(f, seq, now)
+                    room -= 1
+                    if gap:
+                        ns = (ns if ns > now else now) + gap
+                f.next_send = ns
+                if in_rec:
+                    f.prr_out += int(sent0 - room) if sent0 > room else 0
+        elif pr is None:
+            cwnd = cc.cwnd
+            nxt = f.snd_nxt
+            while nxt - una < cwnd:
+                xmit(f, nxt, now)
+                nxt += 1
+                f.snd_nxt = nxt
+        else:
+            cwnd = cc.cwnd
+            gap = 1.0 / pr
+            nxt = f.snd_nxt
+            ns = f.next_send
+            while nxt - una < cwnd:
+                if ns > now:
+                    if not f.pace_pending:
+                        f.pace_pending = True
+                        timers[f.i] = ns
+                    break
+                xmit(f, nxt, now)
+                nxt += 1
+                f.snd_nxt = nxt
+                ns = (ns if ns > now else now) + gap
+            f.next_send = ns
+        if f.snd_nxt > una and f.rto_deadline == _INF:
+            f.rto_deadline = now + f.rto
+            deadlines[f.i] = f.rto_deadline
+
+    for f in flows:
+        send_allowed(f, 0.0)
+    next_rto = min(deadlines)
+    ack_events = 0
+    while True:
+        t_ack = acks[0][0] if acks else _INF
+        t_tim = min(timers) if nflows > 1 else timers[0]
+        if t_ack <= t_tim and t_ack <= next_rto:
+            now = t_ack
+            if now > dur:
+                break
+            _, f, ackno, sent_t, d_at_send, dt_at_send, seq = acks_popleft()
+            ack_events += 1
+            cc = f.cc
+            seg, on_ack, phk, rec, rec_ph = hooks[f.i]
+            # delivery accounting and RTT sample
+            delivered = f.delivered + 1
+            f.delivered = delivered
+            f.delivered_time = now
+            r = now - sent_t
+            srtt = f.srtt
+            if srtt == 0.0:
+                srtt = r
+                rttvar = r / 2
+            else:
+                d = srtt - r
+                rttvar = 0.75 * f.rttvar + 0.25 * (d if d > 0 else -d)
+                srtt = 0.875 * srtt + 0.125 * r
+            f.srtt = srtt
+            f.rttvar = rttvar
+            v4 = 4 * rttvar
+            rto = srtt + (v4 if v4 > _RTO_MIN else _RTO_MIN)
+            rto = rto if rto < _RTO_MAX else _RTO_MAX
+            f.rto = rto
+            el = now - dt_at_send
+            rate = (delivered - d_at_send) / el if el > 0 else 0.0
+            una = f.snd_una
+            pipe_mode = f.pipe_mode
+            if pipe_mode:  # the segment that caused this ACK acts as a SACK block (RFC 2018)
+                sacked = f.sacked
+                retx = f.retx
+                if seq >= ackno:
+                    sacked.add(seq)
+                    if seq > f.high_sack:
+                        f.high_sack = seq
+                if retx:
+                    retx.discard(seq)
+                    # RACK (RFC 8985 §6.2): a retransmission sent before a segment that
+                    # has now been delivered, by more than reo_wnd = SRTT/4, is lost again
+                    rq = f.retx_q
+                    reo = srtt * 0.25
+                    while rq and rq[0][0] + reo < sent_t:
+                        h = rq.popleft()[1]
+                        if h in retx:
+                            retx.discard(h)
+                            if h < f.hole:
+                                f.hole = h
+                if ackno > una and (sacked or retx):
+                    for s_ in range(una, ackno):
+                        sacked.discard(s_)
+                        retx.discard(s_)
+                if seg is not None:
+                    pipe = f.pipe() if (sacked or retx or f.rto_mark > una) else f.snd_nxt - una
+                    seg(now, r, rate, pipe)
+                if f.in_rec:
+                    f.prr_delivered += 1
+            if ackno > una:
+                acked = ackno - una
+                f.snd_una = ackno
+                f.dupacks = 0
+                nxt = f.snd_nxt
+                if nxt < ackno:
+                    f.snd_nxt = nxt = ackno
+                flight = nxt - ackno
+                if f.in_rec:
+                    if f.style == "reno" or ackno >= f.recover:
+                        f.in_rec = False
+                        cc.on_recovery_end(now=now, flight_size=flight)
+                        f.event(now, "recovery_end")
+                    elif not pipe_mode:  # NewReno partial ACK: deflate, retransmit the next hole, stay
+                        cc.on_partial_ack(now=now, acked=acked)
+                        xmit(f, ackno, now)
+                elif on_ack is not None:
+                    # RFC 5681 §3.1: at most one SMSS per ACK in slow start, SMSS²/cwnd per ACK in CA,
+                    # however much the ACK covers; SACK (Linux-style) senders count segments (RFC 3465)
+                    on_ack(now=now, acked=acked if pipe_mode else 1, rtt=r, inflight=flight, rate=rate)
+                if flight > 0:
+                    f.rto_deadline = dl = now + rto
+                else:
+                    f.rto_deadline = dl = _INF
+                deadlines[f.i] = dl
+                next_rto = min(deadlines) if nflows > 1 else dl
+            elif ackno == una and f.snd_nxt > una:
+                f.dupacks += 1
+                if f.in_rec:
+                    if not pipe_mode:  # window inflation (RFC 5681 §3.2 step 4); SACK/PRR needs none
+                        cc.on_dup_ack(now=now)
+                elif f.dupacks == _DUPTHRESH and (f.style == "none" or ackno >= f.recover):
+                    flight = f.snd_nxt - una
+                    if f.samples:  # BBR: packet conservation from the pipe estimate
+                        flight = f.pipe()
+                    elif pipe_mode and flight > cc.cwnd:  # SACK: Linux takes ssthresh from cwnd
+                        flight = int(cc.cwnd)
+                    cc.on_loss(now=now, flight_size=flight)
+                    f.frs += 1
+                    f.event(now, "fast_retransmit")
+                    if f.style != "none":
+                        f.in_rec = True
+                        f.recover = f.snd_nxt
+                        f.event(now, "recovery_start")
+                    if pipe_mode:  # later holes go out through send_allowed
+                        f.prr_delivered = 1
+                        f.prr_out = 1
+                        f.recover_fs = flight if flight > 0 else 1
+                        f.retx.add(una)
+                        f.retx_q.append((now, una))
+                        f.hole = una + 1
+                    xmit(f, una, now)
+            if f.pace_pending and cc.pacing_rate and f.next_send > now:
+                # send_allowed would stop at the armed pacing timer: only its RTO bookkeeping remains
+                if f.rto_deadline == _INF and f.snd_nxt > f.snd_una:
+                    f.rto_deadline = now + f.rto
+            else:
+                send_allowed(f, now)
+            if f.rto_deadline != deadlines[f.i]:
+                deadlines[f.i] = f.rto_deadline
+                next_rto = min(deadlines)
+            # record
+            cwnd = cc.cwnd
+            ssth = cc.ssthresh
+            if phk == 1:
+                rec_ph(bbr_phase[cc.mode])
+            elif phk == 0:
+                rec_ph(2 if cc.in_recovery else (0 if cwnd < ssth else 1))
+            else:
+                rec_ph(cc.phase)
+            una = f.snd_una
+            if pipe_mode and (f.sacked or f.retx or f.rto_mark > una):
+                infl = f.pipe()
+            else:
+                infl = f.snd_nxt - una
+            rec(pack_row(now, cwnd, ssth, infl, rate * to_mbps, len(q)))
+            if ack_events & _FLUSH_MASK == 0:
+                flush(f)
+        elif t_tim <= next_rto:
+            now = t_tim
+            if now > dur:
+                break
+            i = timers.index(now) if nflows > 1 else 0
+            timers[i] = _INF
+            f = flows[i]
+            f.pace_pending = False
+            send_allowed(f, now)
+            if f.rto_deadline != deadlines[i]:
+                deadlines[i] = f.rto_deadline
+                next_rto = min(deadlines)
+        else:
+            now = next_rto
+            if now > dur or now == _INF:
+                break
+            i = deadlines.index(now)
+            f = flows[i]
+            cc = f.cc
+            flight = f.snd_nxt - f.snd_una
+            if f.pipe_mode and flight > cc.cwnd:  # Linux takes ssthresh from cwnd (tcp_enter_loss)
+                flight = cc.cwnd
+            cc.on_rto(now=now, flight_size=flight)
+            f.rtos += 1
+            f.in_rec = False
+            f.dupacks = 0
+            f.recover = f.snd_nxt
+            if f.pipe_mode:  # keep the SACK scoreboard, mark the rest lost (Linux tcp_enter_loss)
+                f.rto_mark = f.snd_nxt
+                f.retx.clear()
+                f.retx_q.clear()
+                f.hole = f.snd_una
+            else:
+                f.snd_nxt = f.snd_una  # go-back-N (RFC 5681 §3.1, no SACK)
+            f.rto = min(f.rto * 2, _RTO_MAX)
+            f.event(now, "timeout")
+            if f.pipe_mode:
+                f.retx.add(f.snd_una)
+                f.retx_q.append((now, f.snd_una))
+                f.hole = f.snd_una + 1
+                xmit(f, f.snd_una, now)
+            else:
+                xmit(f, f.snd_nxt, now)
+                f.snd_nxt += 1
+            f.rto_deadline = now + f.rto
+            deadlines[i] = f.rto_deadline
+            f.next_send = now
+            send_allowed(f, now)
+            next_rto = min(deadlines)
+            rows[i].extend(pack_row(now, cc.cwnd, cc.ssthresh, f.snd_nxt - f.snd_una, 0.0, len(q)))
+            phases[i].append(cc.phase)
+    for f in flows:
+        flush(f)
     return _finish(names, flows, bw, rtt_ms, buf, dur, m, "ack", ack_events)
 
 
