@@ -21,7 +21,13 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 install: $(STAMP)
 
-book: $(STAMP)
+# The execution cache (jupyter-cache) keys on a chapter's code only: drop it when tcpkit changes.
+TCPKIT_SRC := $(shell find tcpkit -name '*.py' -o -name '*.csv')
+_build/.tcpkit-stamp: $(TCPKIT_SRC)
+	rm -rf _build/.jupyter_cache
+	mkdir -p _build && touch $@
+
+book: $(STAMP) _build/.tcpkit-stamp
 	rm -rf _build/html _build/.doctrees
 	mkdir -p _build
 	set -o pipefail; $(VENV)/bin/jupyter-book build . -W --keep-going 2>&1 | tee _build/build.log

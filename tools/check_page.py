@@ -62,7 +62,7 @@ def execute(page: Path) -> list[str]:
 def mini_build(pages: list[Path]) -> tuple[list[str], list[str]]:
     tmp = Path(tempfile.mkdtemp(prefix="tcpkit-page-"))
     try:
-        for name in ("book", "_vendor"):
+        for name in ("book", "_vendor", "tools"):
             (tmp / name).symlink_to(ROOT / name)
         shutil.copy(ROOT / "_config.yml", tmp / "_config.yml")
         rels = [str(p.resolve().relative_to(ROOT).with_suffix("")) for p in pages]
