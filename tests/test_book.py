@@ -107,7 +107,7 @@ def test_executable_pages_have_launch_buttons_and_ipynb_download(built_book, pag
     cfg = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     repo = cfg["repository"]["url"].rstrip("/").split("github.com/")[1]
     assert f"/v2/gh/{repo}/{cfg['repository']['branch']}?urlpath=lab/tree/{page}.md" in html
-    assert "thebe-launch-button" in html
+    assert "btn-launch-thebe" in html and "initThebeSBT()" in html
     assert (built_book / "_sources" / f"{page}.ipynb").exists()
 
 
