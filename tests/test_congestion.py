@@ -465,6 +465,9 @@ _EQUIV_CASES = [
                                         loss_rate=0.01, seed=5)),
     (["reno", "newreno"], dict(bandwidth_mbps=4, rtt_ms=60, buffer_pkts=8, duration_s=8, loss_rate=0.01,
                                seed=9, sack=True, initial_ssthresh=20)),
+    # heavy loss: windows drain to zero in flight, and the pacing timer restarts the retransmission timer
+    ("bbr", dict(bandwidth_mbps=10, rtt_ms=100, buffer_pkts=2, duration_s=3, loss_rate=0.1, seed=3, initial_cwnd=1)),
+    (["bbr", "cubic"], dict(bandwidth_mbps=2, rtt_ms=10, buffer_pkts=5, duration_s=3, loss_rate=0.3, seed=55)),
 ]
 
 
@@ -484,7 +487,7 @@ def test_fast_simulator_equals_reference(algorithm, kw: dict, monkeypatch: pytes
     fast = simulate(algorithm, **kw)
     monkeypatch.setattr(sim, "_simulate_ack", sim._simulate_ack_reference)
     ref = simulate(algorithm, **kw)
-    assert ref.ack_events > 300
+    assert ref.ack_events > 100
     # identical floats, not approximately equal: same operations in the same order
     for got, want in zip(_trace_data(fast), _trace_data(ref)):
         assert got == want

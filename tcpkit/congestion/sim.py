@@ -1010,7 +1010,7 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
             if f.pace_pending and cc.pacing_rate and f.next_send > now:
                 # send_allowed would stop at the armed pacing timer: only its RTO bookkeeping remains
                 if f.rto_deadline == _INF and f.snd_nxt > f.snd_una:
-                    f.rto_deadline = now + f.rto
+                    f.rto_deadline = deadlines[f.i] = now + f.rto
             else:
                 send_allowed(f, now)
             if f.rto_deadline != deadlines[f.i]:
@@ -1041,7 +1041,28 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
             timers[i] = _INF
             f = flows[i]
             f.pace_pending = False
-            send_allowed(f, now)
+            pr = f.cc.pacing_rate
+            una = f.snd_una
+            nxt = f.snd_nxt
+            if (pr and f.next_send <= now and f.pipe_mode and not (f.in_rec or f.rto_mark > una or f.sacked
+                                                                     or f.retx)):
+                # nothing to repair, pipe = flight: send_allowed would send one new segment, then stop
+                # at the next pacing slot (arming its timer if the window allows a second one)
+                room = f.cc.cwnd - (nxt - una)
+                ns = now + 1.0 / pr
+                if room >= 1 and ns > now:
+                    f.snd_nxt = nxt + 1
+                    xmit(f, nxt, now)
+                    f.next_send = ns
+                    if room >= 2:
+                        f.pace_pending = True
+                        timers[i] = ns
+                    if f.rto_deadline == _INF:  # as send_allowed: deadlines[] updated, next_rto not
+                        f.rto_deadline = deadlines[i] = now + f.rto
+                else:
+                    send_allowed(f, now)
+            else:
+                send_allowed(f, now)
             if f.rto_deadline != deadlines[i]:
                 deadlines[i] = f.rto_deadline
                 next_rto = min(deadlines)
