@@ -6,8 +6,19 @@
 #                   that a CJK font is really used)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ] \
+   && ls /usr/share/fonts/opentype/noto | grep -qi cjk; then
+  echo "chromium and fonts-noto-cjk already installed"; exit 0
+fi
 SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "The browser tests need Debian's chromium and fonts-noto-cjk. As root run:" >&2
+    echo "  apt-get update && apt-get install -y chromium fonts-noto-cjk" >&2
+    exit 1
+  fi
+  SUDO="sudo"
+fi
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends chromium fonts-noto-cjk
 chromium --version || /usr/bin/chromium --version
