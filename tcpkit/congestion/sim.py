@@ -1011,6 +1011,15 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
                 # send_allowed would stop at the armed pacing timer: only its RTO bookkeeping remains
                 if f.rto_deadline == _INF and f.snd_nxt > f.snd_una:
                     f.rto_deadline = deadlines[f.i] = now + f.rto
+            elif (pipe_mode and cc.pacing_rate is None and not (f.in_rec or f.rto_mark > f.snd_una or f.sacked
+                                                                 or f.retx)
+                  and 1 <= cc.cwnd - (f.snd_nxt - f.snd_una) < 2):
+                # ACK clocking with nothing to repair: send_allowed would send exactly one new segment
+                nxt = f.snd_nxt
+                f.snd_nxt = nxt + 1
+                xmit(f, nxt, now)
+                if f.rto_deadline == _INF:
+                    f.rto_deadline = deadlines[f.i] = now + f.rto
             else:
                 send_allowed(f, now)
             if f.rto_deadline != deadlines[f.i]:
