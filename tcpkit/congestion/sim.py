@@ -1041,7 +1041,8 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
                 infl = f.snd_nxt - una
             rec(pack_row(now, cwnd, ssth, infl, rate * to_mbps, len(q)))
             if ack_events & _FLUSH_MASK == 0:
-                flush(f)
+                for g in flows:
+                    flush(g)
         elif t_tim <= next_rto:
             now = t_tim
             if now > dur:
