@@ -465,9 +465,13 @@ _EQUIV_CASES = [
                                         loss_rate=0.01, seed=5)),
     (["reno", "newreno"], dict(bandwidth_mbps=4, rtt_ms=60, buffer_pkts=8, duration_s=8, loss_rate=0.01,
                                seed=9, sack=True, initial_ssthresh=20)),
-    # heavy loss: windows drain to zero in flight, and the pacing timer restarts the retransmission timer
-    ("bbr", dict(bandwidth_mbps=10, rtt_ms=100, buffer_pkts=2, duration_s=3, loss_rate=0.1, seed=3, initial_cwnd=1)),
-    (["bbr", "cubic"], dict(bandwidth_mbps=2, rtt_ms=10, buffer_pkts=5, duration_s=3, loss_rate=0.3, seed=55)),
+    # heavy loss: the flight drains to zero and a pacing timer, not an ACK, restarts the retransmission timer
+    (["bbr", "cubic"], dict(bandwidth_mbps=5, rtt_ms=40, buffer_pkts=20, duration_s=6, loss_rate=0.5, seed=39,
+                            initial_cwnd=2)),
+    (["bbr", "bbr"], dict(bandwidth_mbps=5, rtt_ms=100, buffer_pkts=20, duration_s=6, loss_rate=0.5, seed=49,
+                          initial_cwnd=1)),
+    # two paced flows whose pacing timers fire when the window has shrunk below one free segment
+    (["bbr", "bbr"], dict(bandwidth_mbps=5, rtt_ms=40, buffer_pkts=100, duration_s=3, loss_rate=0.001, seed=38)),
 ]
 
 
@@ -487,7 +491,7 @@ def test_fast_simulator_equals_reference(algorithm, kw: dict, monkeypatch: pytes
     fast = simulate(algorithm, **kw)
     monkeypatch.setattr(sim, "_simulate_ack", sim._simulate_ack_reference)
     ref = simulate(algorithm, **kw)
-    assert ref.ack_events > 100
+    assert ref.ack_events > 50
     # identical floats, not approximately equal: same operations in the same order
     for got, want in zip(_trace_data(fast), _trace_data(ref)):
         assert got == want
@@ -498,7 +502,8 @@ def test_fast_simulator_equivalence_cases_cover_every_path() -> None:
     assert events == {"fast_retransmit", "recovery_start", "recovery_end", "timeout", "scripted_loss"}
 
 
-_rtt_us = st.integers(min_value=1, max_value=400_000)
+# mostly a few µs around 10 ms, so samples keep landing a fraction of a µs around the rounded RTprop
+_rtt_us = st.integers(min_value=9_998, max_value=10_002) | st.integers(min_value=1, max_value=400_000)
 
 
 @settings(max_examples=60, deadline=None)
