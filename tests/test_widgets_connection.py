@@ -277,3 +277,125 @@ def test_png_encoder_round_trips_rgb():
     png = _png_rgb(rgba)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")), rgba[..., :3])
+
+
+# --- the fast FSM path (background raster + blitted highlights) shows what the plain drawing shows -------
+
+def _fsm_plain_rgba(d, trace, step):
+    import numpy as np
+
+    d.show(trace, step)
+    d.fig.canvas.draw()
+    return np.asarray(d.fig.canvas.buffer_rgba()).copy()
+
+
+def _near(img, rgb, tol=40):
+    import numpy as np
+
+    return (np.abs(img[..., :3].astype(int) - np.array(rgb)).max(axis=2) <= tol)
+
+
+@pytest.fixture(scope="module")
+def fsm_diagram():
+    fig = new_figure(8, 6.5, dpi=80)
+    fig.set_layout_engine(None)
+    return FsmDiagram(fig)
+
+
+_FSM_CASES = [(name, frac) for name in sorted(SCENARIOS) for frac in (0.0, 0.5, 1.0)]
+
+
+@pytest.mark.parametrize("name,frac", _FSM_CASES)
+def test_fsm_fast_path_marks_same_edges_nodes_and_texts_as_plain(fsm_diagram, name, frac):
+    import numpy as np
+    from matplotlib.colors import to_rgb, to_rgba
+
+    from tcpkit.plot.connection import ENDPOINT_COLORS
+
+    d = fsm_diagram
+    trace = run_scenario(name)
+    changes = [s for s in trace.steps if s.new is not s.old]
+    step = round(frac * len(changes))
+    # expected marks, straight from the trace
+    now = {"client": State.CLOSED, "server": State.CLOSED}
+    taken = {}
+    for st in changes[:step]:
+        now[st.endpoint] = st.new
+        if st.old is not st.new:
+            taken[(st.old, st.new)] = ENDPOINT_COLORS[st.endpoint]
+    fast = d.rgba(trace, step).copy()
+    h = d.highlight(trace, step)
+    plain = _fsm_plain_rgba(d, trace, step)
+    assert (h.client, h.server) == (now["client"], now["server"])
+    assert {k: c for k, (c, _lw) in h.edges.items()} == taken
+    # the plain drawing's artists carry exactly these marks
+    coloured = {k for k, a in d.edges.items() if to_rgba(a.get_edgecolor()) != to_rgba(d.edge_base[k][0])}
+    assert coloured == set(taken)
+    filled = {s for s, t in d.nodes.items() if to_rgb(t.get_bbox_patch().get_facecolor()) != to_rgb("#f4f4f4")}
+    assert filled == {now["client"], now["server"]}
+    assert d.title.get_text() == h.title and f"第 {step}/{len(changes)} 步" in h.title
+    # pixels: each current state's box is filled with its endpoint colour in both pictures
+    renderer = d.fig.canvas.get_renderer()
+    height = fast.shape[0]
+    for s in filled:
+        ext = d.nodes[s].get_bbox_patch().get_window_extent(renderer)
+        sl = (slice(height - int(ext.y1), height - int(ext.y0)), slice(int(ext.x0), int(ext.x1)))
+        face, edge = (tuple(round(255 * c) for c in to_rgb(col)) for col in h.nodes[s][:2])
+        for img in (fast, plain):                 # fill (and a shared state's thick border) dominate the box
+            colours, counts = np.unique(img[sl][..., :3].reshape(-1, 3), axis=0, return_counts=True)
+            top2 = {tuple(int(c) for c in colours[i]) for i in np.argsort(counts)[-2:]}
+            assert face in top2 and (edge in top2 or h.nodes[s][1] == "#999999")
+    # endpoint-coloured ink outside the boxes (arrows taken), per arrow and overall
+    outside = np.ones(fast.shape[:2], bool)
+    for t in d.nodes.values():
+        ext = t.get_bbox_patch().get_window_extent(renderer).padded(3)
+        outside[max(0, height - int(ext.y1)):height - int(ext.y0), max(0, int(ext.x0)):int(ext.x1)] = False
+    for t in d.ax.texts:                          # the legend ("● 客户端", "● 服务端") is coloured too
+        if t.get_text().startswith("●"):
+            ext = t.get_window_extent(renderer).padded(3)
+            outside[max(0, height - int(ext.y1)):height - int(ext.y0), max(0, int(ext.x0)):int(ext.x1)] = False
+    for colour in set(ENDPOINT_COLORS.values()):
+        rgb = [round(255 * c) for c in to_rgb(colour)]
+        nf, np_ = int((_near(fast, rgb, 12) & outside).sum()), int((_near(plain, rgb, 12) & outside).sum())
+        assert abs(nf - np_) <= 0.15 * np_ + 10   # edge pixels blend with the grey arrow below (fast path)
+        assert (np_ > 0) == any(c == colour for c in taken.values())
+    for key in taken:
+        ext = d.edges[key].get_window_extent(renderer)
+        sl = (slice(max(0, height - int(ext.y1)), height - int(ext.y0)), slice(max(0, int(ext.x0)), int(ext.x1)))
+        rgb = [round(255 * c) for c in to_rgb(taken[key])]
+        nf, np_ = int((_near(fast[sl], rgb, 12) & outside[sl]).sum()), int((_near(plain[sl], rgb, 12) & outside[sl]).sum())
+        assert np_ > 0 and abs(nf - np_) <= 0.2 * np_ + 10
+    # everything else the same up to anti-aliasing and sub-pixel glyph placement (texts drawn as sprites)
+    differ = np.abs(fast.astype(int) - plain.astype(int)).max(axis=2) > 64
+    assert differ.mean() < 0.01
+    # title and caption ink spans the same columns
+    for yc in (8.0, -1.35):
+        row = height - int(round(d.ax.transData.transform((0.0, yc))[1]))
+        band = slice(row - 6, row + 7)
+        cols_f = np.nonzero((fast[band, :, :3] < 128).any(axis=(0, 2)))[0]
+        cols_p = np.nonzero((plain[band, :, :3] < 128).any(axis=(0, 2)))[0]
+        assert len(cols_p) > 0 and abs(cols_f[0] - cols_p[0]) <= 3 and abs(cols_f[-1] - cols_p[-1]) <= 3
+
+
+def test_fsm_fast_path_is_deterministic_and_independent_of_history(fsm_diagram):
+    tr = run_scenario("active_close")
+    first = fsm_diagram.png(tr, 4)
+    fsm_diagram.png(run_scenario("simultaneous_close"), 7)
+    fsm_diagram.png(tr, 12)
+    assert fsm_diagram.png(tr, 4) == first
+    fig = new_figure(8, 6.5, dpi=80)
+    fig.set_layout_engine(None)
+    assert FsmDiagram(fig).png(tr, 4) == first
+
+
+def test_fsm_explorer_cached_png_equals_fresh_draw():
+    ex = fsm_explorer("active_close", step=2)
+    ex.controls["step"].value = 6
+    png6 = ex.png()
+    ex.controls["step"].value = 2
+    ex.controls["step"].value = 6                 # from the PNG cache
+    assert ex.png() == png6 and "第 6/" in ex.diagram.title.get_text()
+    ex.clear_cache()
+    ex.controls["step"].value = 5
+    ex.controls["step"].value = 6                 # drawn again
+    assert ex.png() == png6

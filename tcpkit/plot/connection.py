@@ -10,8 +10,11 @@ and :func:`tcpkit.fsm.graph`. The ladder diagram is computed once as plain data
 (:func:`plot_sequence`) or, in the widget, by :class:`SequenceRenderer` (one
 reused figure, labels rasterised once per distinct string, a fast PNG encoder).
 :class:`FsmDiagram` draws the state diagram once (fixed coordinates from
-:data:`tcpkit.fsm.LAYOUT`) and then only recolours its artists. Both keep a
-widget step well under 40 ms.
+:data:`tcpkit.fsm.LAYOUT`) and then either recolours its artists
+(:meth:`FsmDiagram.show`) or, in the widget, restores the unhighlighted diagram
+from a raster and draws only one step's marks on top (:meth:`FsmDiagram.png`,
+same text sprites and PNG encoder as the ladder). Both keep a widget step well
+under 40 ms.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ __all__ = [
     "clear_text_cache",
     "time_axis",
     "FsmDiagram",
+    "FsmHighlight",
     "ENDPOINT_COLORS",
 ]
 
@@ -578,13 +582,35 @@ def _png_rgb(rgba: Any, level: int = 1) -> bytes:
             + chunk(b"IEND", b""))
 
 
+@dataclass(frozen=True, slots=True)
+class FsmHighlight:
+    """What one step of a trace marks on the state diagram (plain data, see :meth:`FsmDiagram.highlight`).
+
+    ``edges`` maps each arrow already taken, ``(old, new)``, to its
+    ``(colour, line width)`` (the last one thicker); ``nodes`` maps each
+    current state to ``(face colour, edge colour, edge width, text colour)``;
+    ``title`` and ``caption`` are the texts above and below the diagram.
+    """
+
+    step: int
+    client: State
+    server: State
+    edges: dict[tuple[State, State], tuple[str, float]]
+    nodes: dict[State, tuple[str, str, float, str]]
+    title: str
+    caption: str
+
+
+_NODE_FACE, _NODE_EDGE, _NODE_LW = "#f4f4f4", "#999999", 1.0
+
+
 class FsmDiagram:
     """The TCP state diagram drawn once; :meth:`show` recolours it for one step of a trace.
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-        Figure to draw into (one axes is added).
+        Figure to draw into (one axes is added; no layout engine).
 
     Notes
     -----
@@ -592,6 +618,27 @@ class FsmDiagram:
     arrow is drawn per (state, new state) pair of :func:`tcpkit.fsm.graph`
     (self-loops are listed in the chapter's table instead); arrows of Figure 5
     are dark, the other rows (RST, ABORT, timeouts) light.
+
+    Two ways to get pixels: :meth:`show` sets every artist and the figure is
+    drawn as usual (``canvas.draw()``); :meth:`rgba` / :meth:`png` (the
+    widget's fast path) draw the unhighlighted diagram once into a background
+    raster, then per step restore it and draw on top only what
+    :meth:`highlight` marks: the arrows taken, the boxes of the current states
+    and of every state such an arrow touches (so boxes stay above arrows), the
+    state names, title and caption as cached glyph sprites (the text layer of
+    :class:`SequenceRenderer`), encoded by the same fast PNG writer.
+
+    Examples
+    --------
+    >>> from tcpkit.connection import run_scenario
+    >>> from tcpkit.plot import new_figure
+    >>> fig = new_figure(8, 6.5); fig.set_layout_engine(None)
+    >>> d = FsmDiagram(fig)
+    >>> h = d.highlight(run_scenario("handshake"), 2)
+    >>> h.client.name, h.server.name, sorted((u.name, v.name) for u, v in h.edges)
+    ('SYN_SENT', 'LISTEN', [('CLOSED', 'LISTEN'), ('CLOSED', 'SYN_SENT')])
+    >>> d.png(run_scenario("handshake"), 2)[:4]
+    b'\\x89PNG'
     """
 
     def __init__(self, fig: Figure) -> None:
@@ -608,11 +655,12 @@ class FsmDiagram:
         ax.axis("off")
         g = graph()
         self.nodes: dict[State, Any] = {}
-        fontsize = 8.5
+        self.fontsize = fontsize = 8.5
         for s in State:
             x, y = LAYOUT[s]
             self.nodes[s] = ax.text(x, y, s.name, ha="center", va="center", fontsize=fontsize, zorder=4,
-                                    bbox=dict(boxstyle="round,pad=0.35", fc="#f4f4f4", ec="#999999", lw=1.0))
+                                    bbox=dict(boxstyle="round,pad=0.35", fc=_NODE_FACE, ec=_NODE_EDGE,
+                                              lw=_NODE_LW))
         # Box half-sizes in data units, measured once (arrows then need no patch clipping per draw).
         renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
         axbox = ax.get_window_extent(renderer)
@@ -651,43 +699,165 @@ class FsmDiagram:
         self.caption = ax.text(0.0, -1.35, "", ha="center", va="center", fontsize=8.5, color="#333333")
         ax.text(-3.6, 7.6, "● 客户端", color=COLORS["blue"], fontsize=9, ha="left")
         ax.text(-3.6, 7.25, "● 服务端", color=COLORS["orange"], fontsize=9, ha="left")
+        self._background: Any = None
+        self._covers: dict[tuple[State, State], tuple[State, ...]] = {}
 
-    def show(self, trace: Trace, step: int) -> None:
-        """Recolour for ``trace`` after its first ``step`` state changes (0 = both CLOSED)."""
+    def highlight(self, trace: Trace, step: int) -> FsmHighlight:
+        """What to mark for ``trace`` after its first ``step`` state changes (clamped to ``[0, n]``).
+
+        Parameters
+        ----------
+        trace : Trace
+            From :func:`tcpkit.connection.run_scenario`.
+        step : int
+            Number of state changes already applied (0 = both endpoints CLOSED).
+
+        Returns
+        -------
+        FsmHighlight
+            Arrows taken so far in the endpoint's colour (the latest 3.0 wide,
+            earlier ones 1.8), the client's current state filled blue and the
+            server's orange (the same state: blue with a thick orange border),
+            the step counter and the latest transition's time, endpoint, event
+            and segment sent.
+        """
         changes = [st for st in trace.steps if st.new is not st.old]
         step = max(0, min(step, len(changes)))
-        for (u, v), arr in self.edges.items():
-            col, lw = self.edge_base[(u, v)]
-            arr.set_color(col)
-            arr.set_linewidth(lw)
-        for t in self.nodes.values():
-            p = t.get_bbox_patch()
-            p.set_facecolor("#f4f4f4")
-            p.set_edgecolor("#999999")
-            p.set_linewidth(1.0)
-            t.set_color("black")
         current = {"client": State.CLOSED, "server": State.CLOSED}
+        edges: dict[tuple[State, State], tuple[str, float]] = {}
         for i, st in enumerate(changes[:step]):
             current[st.endpoint] = st.new
-            arr = self.edges.get((st.old, st.new))
-            if arr is not None:
-                arr.set_color(ENDPOINT_COLORS[st.endpoint])
-                arr.set_linewidth(3.0 if i == step - 1 else 1.8)
+            if (st.old, st.new) in self.edges:
+                edges[(st.old, st.new)] = (ENDPOINT_COLORS[st.endpoint], 3.0 if i == step - 1 else 1.8)
         c, sv = current["client"], current["server"]
-        pc, ps = self.nodes[c].get_bbox_patch(), self.nodes[sv].get_bbox_patch()
-        pc.set_facecolor(ENDPOINT_COLORS["client"])
-        self.nodes[c].set_color("white")
+        nodes: dict[State, tuple[str, str, float, str]] = {}
         if sv is c:
-            pc.set_edgecolor(ENDPOINT_COLORS["server"])
-            pc.set_linewidth(4.0)
+            nodes[c] = (ENDPOINT_COLORS["client"], ENDPOINT_COLORS["server"], 4.0, "white")
         else:
-            ps.set_facecolor(ENDPOINT_COLORS["server"])
-            self.nodes[sv].set_color("white")
-        self.title.set_text(f"{trace.scenario}：第 {step}/{len(changes)} 步")
+            nodes[c] = (ENDPOINT_COLORS["client"], _NODE_EDGE, _NODE_LW, "white")
+            nodes[sv] = (ENDPOINT_COLORS["server"], _NODE_EDGE, _NODE_LW, "white")
+        title = f"{trace.scenario}：第 {step}/{len(changes)} 步"
         if step == 0:
-            self.caption.set_text("开始：双方都在 CLOSED")
+            caption = "开始：双方都在 CLOSED"
         else:
             st = changes[step - 1]
             who = "客户端" if st.endpoint == "client" else "服务端"
             send = f"，发送 {st.send}" if st.send else ""
-            self.caption.set_text(f"t = {st.t:.4g} s　{who}：{st.old.name} --{st.event.name}{send}--> {st.new.name}")
+            caption = f"t = {st.t:.4g} s　{who}：{st.old.name} --{st.event.name}{send}--> {st.new.name}"
+        return FsmHighlight(step, c, sv, edges, nodes, title, caption)
+
+    def _reset(self) -> None:
+        for key, arr in self.edges.items():
+            col, lw = self.edge_base[key]
+            arr.set_color(col)
+            arr.set_linewidth(lw)
+            arr.set_zorder(2)
+        for t in self.nodes.values():
+            p = t.get_bbox_patch()
+            p.set_facecolor(_NODE_FACE)
+            p.set_edgecolor(_NODE_EDGE)
+            p.set_linewidth(_NODE_LW)
+            t.set_color("black")
+
+    def _apply(self, h: FsmHighlight) -> None:
+        self._reset()
+        for key, (col, lw) in h.edges.items():
+            self.edges[key].set_color(col)
+            self.edges[key].set_linewidth(lw)
+            self.edges[key].set_zorder(2.5)      # arrows taken above the others, below the boxes
+        for s, (fc, ec, lw, tc) in h.nodes.items():
+            p = self.nodes[s].get_bbox_patch()
+            p.set_facecolor(fc)
+            p.set_edgecolor(ec)
+            p.set_linewidth(lw)
+            self.nodes[s].set_color(tc)
+        self.title.set_text(h.title)
+        self.caption.set_text(h.caption)
+
+    def show(self, trace: Trace, step: int) -> FsmHighlight:
+        """Recolour every artist for ``trace`` after its first ``step`` state changes (0 = both CLOSED)."""
+        h = self.highlight(trace, step)
+        self._apply(h)
+        return h
+
+    def _ensure_background(self) -> None:
+        """Draw the unhighlighted diagram once and keep its pixels; note which boxes each arrow comes near."""
+        if self._background is not None:
+            return
+        title, caption = self.title.get_text(), self.caption.get_text()
+        saved = self._saved_styles()
+        self._reset()
+        self.title.set_text("")
+        self.caption.set_text("")
+        canvas = self.fig.canvas
+        canvas.draw()
+        self._background = canvas.copy_from_bbox(self.fig.bbox)  # type: ignore[attr-defined]
+        renderer = canvas.get_renderer()  # type: ignore[attr-defined]
+        boxes = {s: t.get_bbox_patch().get_window_extent(renderer).padded(4) for s, t in self.nodes.items()}
+        for key, arr in self.edges.items():
+            ext = arr.get_window_extent(renderer)
+            self._covers[key] = tuple(s for s, b in boxes.items() if b.overlaps(ext))
+        self._restore_styles(saved)
+        self.title.set_text(title)
+        self.caption.set_text(caption)
+
+    def _saved_styles(self) -> list[tuple[Any, Any, float, Any]]:
+        out = [(a, a.get_edgecolor(), a.get_linewidth(), a.get_facecolor()) for a in self.edges.values()]
+        for t in self.nodes.values():
+            p = t.get_bbox_patch()
+            out.append((p, p.get_edgecolor(), p.get_linewidth(), p.get_facecolor()))
+            out.append((t, t.get_color(), 0.0, None))
+        return out
+
+    @staticmethod
+    def _restore_styles(saved: list[tuple[Any, Any, float, Any]]) -> None:
+        for a, ec, lw, fc in saved:
+            if fc is None:
+                a.set_color(ec)
+            else:
+                a.set_edgecolor(ec)
+                a.set_facecolor(fc)
+                a.set_linewidth(lw)
+
+    def redrawn(self, h: FsmHighlight) -> tuple[State, ...]:
+        """The states whose boxes the fast path draws again on top for ``h`` (current states and every
+        box an arrow of ``h.edges`` comes within 4 px of), in drawing order."""
+        self._ensure_background()
+        want = set(h.nodes)
+        for key in h.edges:
+            want.update(self._covers[key])
+        return tuple(s for s in self.nodes if s in want)
+
+    def rgba(self, trace: Trace, step: int) -> Any:
+        """RGBA pixels (height × width × 4, ``uint8``) of the diagram for ``trace`` at ``step`` (fast path).
+
+        The background raster is restored, then the arrows taken, the boxes of
+        :meth:`redrawn` and all labels of the step are drawn on it; the artists
+        are also left recoloured as by :meth:`show`.
+        """
+        import numpy as np
+
+        self._ensure_background()
+        h = self.show(trace, step)
+        canvas = self.fig.canvas
+        renderer = canvas.get_renderer()  # type: ignore[attr-defined]
+        canvas.restore_region(self._background)  # type: ignore[attr-defined]
+        for key, arr in self.edges.items():      # the plain drawing's order: arrows, then boxes
+            if key in h.edges:
+                arr.draw(renderer)
+        texts = []
+        for s in self.redrawn(h):
+            t = self.nodes[s]
+            t.get_bbox_patch().draw(renderer)
+            x, y = LAYOUT[s]
+            texts.append(SeqText(x, y, s.name, self.fontsize, h.nodes[s][3] if s in h.nodes else "black"))
+        texts.append(SeqText(0.0, 8.0, h.title, 10, "black"))
+        texts.append(SeqText(0.0, -1.35, h.caption, 8.5, "#333333"))
+        layer = _text_layer(texts, 5)
+        layer.axes = self.ax
+        layer.draw(renderer)
+        return np.asarray(canvas.buffer_rgba())  # type: ignore[attr-defined]
+
+    def png(self, trace: Trace, step: int) -> bytes:
+        """:meth:`rgba` as PNG bytes (RGB, zlib level 1, no metadata: deterministic)."""
+        return _png_rgb(self.rgba(trace, step))

@@ -6,8 +6,10 @@ t = 0.1 s　客户端：SYN_SENT --RCV_SYN_ACK，发送 ACK--> ESTABLISHED
 
 
 The diagram is drawn once from :func:`tcpkit.fsm.graph` at fixed coordinates
-(:class:`tcpkit.plot.connection.FsmDiagram`); moving the slider only recolours
-nodes and arrows, then renders a PNG.
+(:class:`tcpkit.plot.connection.FsmDiagram`) into a background raster; a step
+restores that raster and draws only the arrows taken, the current states' boxes
+and the labels on top (:meth:`~tcpkit.plot.connection.FsmDiagram.png`). PNGs
+are kept per ``(scenario, step)``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import functools
 from typing import Any
 
 from ..connection import SCENARIOS, Trace, run_scenario
-from ..plot import fig_to_png
 from ..plot.connection import FsmDiagram
 from ._base import Explorer
 
@@ -33,19 +34,34 @@ def _n_changes(trace: Trace) -> int:
 
 
 class FsmExplorer(Explorer):
-    """An :class:`Explorer` whose figure is drawn once and only recoloured."""
+    """An :class:`Explorer` whose diagram is drawn once; a step is blitted on top and its PNG kept."""
 
     diagram: FsmDiagram | None = None
+    cache_size = 256
 
     def render(self, result: Any) -> bytes:
-        """Draw the diagram once, then only recolour it for ``result = (trace, step)``."""
+        """The PNG for ``result = (trace, step)``: from the cache, or drawn by :meth:`FsmDiagram.png`."""
         if self.diagram is None:
             self.fig.clear()
             self.fig.set_layout_engine(None)
             self.diagram = FsmDiagram(self.fig)
         trace, step = result
-        self.diagram.show(trace, step)
-        return fig_to_png(self.fig)
+        cache: dict[tuple[str, int], bytes] = self.__dict__.setdefault("_png_cache", {})
+        key = (trace.scenario, step)
+        png = cache.get(key)
+        if png is None:
+            png = self.diagram.png(trace, step)
+            if len(cache) >= self.cache_size:
+                cache.pop(next(iter(cache)))
+            cache[key] = png
+        else:
+            self.diagram.show(trace, step)      # keep the artists in step with the picture shown
+        return png
+
+    def clear_cache(self) -> None:
+        """Forget every cached PNG and trace (benchmarks use this to time cold updates)."""
+        self.__dict__.setdefault("_png_cache", {}).clear()
+        _trace.cache_clear()
 
 
 def fsm_explorer(scenario: str = "handshake", step: int | None = None) -> FsmExplorer:
