@@ -86,6 +86,10 @@ def run() -> list[Row]:
     rows.append(_cold(f, "scenario", fsm_scenarios, "fsm_explorer: scenario dropdown (cold)"))
     rows.append(_cold(f, "step", range(0, 13), "fsm_explorer: step slider (cold, CPU time)", cpu=True))
     rows.append(_cold(f, "scenario", fsm_scenarios, "fsm_explorer: scenario dropdown (cold, CPU time)", cpu=True))
+    rows.append(_cold(f, "scenario", fsm_scenarios, "fsm_explorer: scenario (label cache cleared)", text=True))
+    med, p95 = time_calls(lambda: fsm_explorer("active_close"), repeat=10, warmup=1)
+    rows.append(Row("fsm_explorer: new explorer (widgets, background raster, first PNG)", med, "ms", "once per page",
+                    True, p95))
     rows.append(time_explorer(f, "step", range(0, 13), target_ms=TARGET,
                               name="fsm_explorer: step slider (warm, cached PNG)"))
     rows.append(time_explorer(f, "scenario", fsm_scenarios, target_ms=TARGET,

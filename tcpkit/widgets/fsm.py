@@ -18,7 +18,7 @@ import functools
 from typing import Any
 
 from ..connection import SCENARIOS, Trace, run_scenario
-from ..plot.connection import FsmDiagram
+from ..plot.connection import FsmDiagram, clear_text_cache
 from ._base import Explorer
 
 __all__ = ["fsm_explorer", "FsmExplorer"]
@@ -58,10 +58,16 @@ class FsmExplorer(Explorer):
             self.diagram.show(trace, step)      # keep the artists in step with the picture shown
         return png
 
-    def clear_cache(self) -> None:
-        """Forget every cached PNG and trace (benchmarks use this to time cold updates)."""
+    def clear_cache(self, *, text: bool = False) -> None:
+        """Forget every cached PNG and trace (benchmarks use this to time cold updates).
+
+        With ``text=True`` the rasterised labels (shared with the sequence
+        renderer) are dropped too; the background raster of the diagram stays.
+        """
         self.__dict__.setdefault("_png_cache", {}).clear()
         _trace.cache_clear()
+        if text:
+            clear_text_cache()
 
 
 def fsm_explorer(scenario: str = "handshake", step: int | None = None) -> FsmExplorer:
