@@ -470,6 +470,13 @@ _EQUIV_CASES = [
                             initial_cwnd=2)),
     (["bbr", "bbr"], dict(bandwidth_mbps=5, rtt_ms=100, buffer_pkts=20, duration_s=6, loss_rate=0.5, seed=49,
                           initial_cwnd=1)),
+    # an ACK empties the flight and the data sent after it is lost: only the retransmission timer restarts it
+    ("reno", dict(bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=20, loss_rate=0.3, seed=1,
+                  initial_cwnd=2)),
+    (["cubic", "newreno", "tahoe"], dict(bandwidth_mbps=3, rtt_ms=40, buffer_pkts=4, duration_s=8, loss_rate=0.35,
+                                         seed=0, initial_cwnd=2)),
+    (["bbr", "reno"], dict(bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=10, loss_rate=0.4, seed=0,
+                           initial_cwnd=1, sack=True)),
     # two paced flows whose pacing timers fire when the window has shrunk below one free segment
     (["bbr", "bbr"], dict(bandwidth_mbps=5, rtt_ms=40, buffer_pkts=100, duration_s=3, loss_rate=0.001, seed=38)),
 ]
@@ -551,3 +558,104 @@ def test_bbr_on_segment_equals_on_sample_through_every_mode() -> None:
         assert {k: v for k, v in vars(a).items() if k != "_rng"} == {k: v for k, v in vars(b).items() if k != "_rng"}
     modes = [m for _, m, _ in a.history]
     assert {"startup", "drain", "probe_bw"} <= set(modes) and modes.count("probe_rtt") >= 2
+
+
+# ---------------------------------------------------------------------------
+# the retransmission timer: a sender with data outstanding is never silent for longer than its RTO
+# ---------------------------------------------------------------------------
+def _rto_bound(tr) -> float:
+    """Largest RTO a flow can have without backoff (RFC 6298 §2 with the Linux floor), from the path alone.
+
+    Every RTT sample r lies in [rtt, rtt_max] (propagation + a full FIFO ahead + own serialisation), so
+    SRTT ≤ rtt_max and RTTVAR ≤ max(rtt_max/2, rtt_max − rtt) ≤ rtt_max; before the first sample RTO = 1 s.
+    """
+    tx = 8 * tr.mss / (tr.bandwidth_mbps * 1e6)
+    rtt_max = tr.rtt_ms / 1000 + (tr.buffer_pkts + 2 * len(tr.flows) + 1) * tx
+    return max(LINUX["TCP_TIMEOUT_INIT"].value, rtt_max + max(4 * rtt_max, LINUX["TCP_RTO_MIN"].value))
+
+
+def silent_gaps(tr) -> list[tuple[str, float, float, float]]:
+    """(algorithm, from, to, allowed) for every stretch in which a flow with data outstanding did nothing
+    for longer than its retransmission timer allows.
+
+    RFC 6298 §5.1: every time data is sent, the timer is started if it is not running, so while data is
+    outstanding the next ACK or timeout comes at most one RTO later. The RTO is at most
+    :func:`_rto_bound` after any ACK (each ACK is a new RTT sample here), and doubles on each expiry
+    (§5.5) up to ``TCP_RTO_MAX``. The end of the run counts as an event: a flow whose last sample has
+    data outstanding must not stay silent until the end for longer than that either.
+    """
+    base, rto_max = _rto_bound(tr), LINUX["TCP_RTO_MAX"].value
+    bad = []
+    for f in tr.flows:
+        timeouts: dict[float, int] = {}
+        for e in f.events:
+            if e.kind == "timeout":
+                timeouts[e.time] = timeouts.get(e.time, 0) + 1
+        backoff, prev, outstanding = 0, 0.0, True  # at t = 0 the initial window is in flight
+        n = len(f.time)
+        for i in range(n + 1):
+            t = f.time[i] if i < n else tr.duration_s
+            allowed = min(base * 2**backoff, rto_max)
+            if outstanding and t - prev > allowed + 1e-9:
+                bad.append((f.algorithm, prev, t, allowed))
+            if i == n:
+                break
+            if timeouts.get(t):  # this sample is the timeout itself: the timer doubled (§5.5)
+                timeouts[t] -= 1
+                backoff += 1
+            else:  # an ACK: a fresh RTT sample, RTO recomputed without backoff (§2)
+                backoff = 0
+            prev, outstanding = t, f.inflight[i] > 0
+    return bad
+
+
+def test_silent_gaps_detects_a_stall() -> None:
+    """The checker itself: a trace cut short while data is outstanding is reported."""
+    from tcpkit.congestion.sim import Trace
+
+    tr = simulate("reno", bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=3, loss_rate=0.0)
+    assert silent_gaps(tr) == []
+    longer = Trace(tr.flows, tr.bandwidth_mbps, tr.rtt_ms, tr.buffer_pkts, 30.0, tr.mss, tr.granularity,
+                   tr.ack_events)
+    assert len(silent_gaps(longer)) == 1 and silent_gaps(longer)[0][1:3] == (tr.time[-1], 30.0)
+
+
+def test_reported_stall_is_fixed() -> None:
+    """The reproducer of the bug: an ACK emptied the flight, the new data sent after it was all lost, and
+    no retransmission timer was armed — the trace stopped at 1.11 s of 20 s with one timeout."""
+    tr = simulate("reno", bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=20, loss_rate=0.3, seed=1,
+                  initial_cwnd=2)
+    assert silent_gaps(tr) == []
+    f = tr.flows[0]
+    assert f.time[-1] > 15 and f.timeouts > 1
+
+
+_HEAVY_LOSS = [
+    (alg, dict(bandwidth_mbps=2, rtt_ms=50, buffer_pkts=(2, 5, 8)[s % 3], duration_s=8,
+               loss_rate=(0.2, 0.3, 0.4, 0.5)[s % 4], seed=s, initial_cwnd=(1, 2, 4)[s % 3],
+               sack=bool(s % 2)))
+    for alg in CONTROLLERS for s in range(48)
+] + [
+    (algs, dict(bandwidth_mbps=3, rtt_ms=40, buffer_pkts=4, duration_s=8, loss_rate=(0.2, 0.35, 0.5)[s % 3],
+                seed=s, initial_cwnd=2))
+    for algs in (["reno", "bbr"], ["cubic", "newreno", "tahoe"]) for s in range(24)
+]
+
+
+@pytest.mark.parametrize("path", ["ack", "ack-reference", "round"])
+def test_never_silent_with_data_outstanding(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Heavy random loss, small buffers, every algorithm: the timer always restarts a stalled flow
+    (the fast per-ACK simulator, its plain reference, and the round model)."""
+    from tcpkit.congestion import sim
+
+    if path == "ack-reference":
+        monkeypatch.setattr(sim, "_simulate_ack", sim._simulate_ack_reference)
+    stalled = []
+    for alg, kw in _HEAVY_LOSS:
+        kw = dict(kw, granularity="round" if path == "round" else "ack")
+        if path == "round":
+            kw.pop("sack", None)
+        gaps = silent_gaps(simulate(alg, **kw))
+        if gaps:
+            stalled.append((alg, kw["seed"], kw["loss_rate"], gaps[0]))
+    assert stalled == [], f"{len(stalled)} of {len(_HEAVY_LOSS)} runs went silent, e.g. {stalled[:3]}"

@@ -632,9 +632,8 @@ def _simulate_ack_reference(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed
                         f.hole = una + 1
                     xmit(f, una, now)
             send_allowed(f, now)
-            if f.rto_deadline != deadlines[f.i]:
-                deadlines[f.i] = f.rto_deadline
-                next_rto = min(deadlines)
+            if f.rto_deadline < next_rto:  # sending armed the timer (RFC 6298 §5.1): it may fire first
+                next_rto = f.rto_deadline
             # record
             f.t.append(now)
             f.cwnd.append(cc.cwnd)
@@ -654,9 +653,8 @@ def _simulate_ack_reference(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed
             f = flows[i]
             f.pace_pending = False
             send_allowed(f, now)
-            if f.rto_deadline != deadlines[i]:
-                deadlines[i] = f.rto_deadline
-                next_rto = min(deadlines)
+            if f.rto_deadline < next_rto:  # sending armed the timer (RFC 6298 §5.1): it may fire first
+                next_rto = f.rto_deadline
         else:
             now = next_rto
             if now > dur or now == _INF:
@@ -1022,9 +1020,8 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
                     f.rto_deadline = deadlines[f.i] = now + f.rto
             else:
                 send_allowed(f, now)
-            if f.rto_deadline != deadlines[f.i]:
-                deadlines[f.i] = f.rto_deadline
-                next_rto = min(deadlines)
+            if f.rto_deadline < next_rto:  # sending armed the timer (RFC 6298 §5.1): it may fire first
+                next_rto = f.rto_deadline
             # record
             cwnd = cc.cwnd
             ssth = cc.ssthresh
@@ -1067,15 +1064,14 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
                     if room >= 2:
                         f.pace_pending = True
                         timers[i] = ns
-                    if f.rto_deadline == _INF:  # as send_allowed: deadlines[] updated, next_rto not
+                    if f.rto_deadline == _INF:  # as send_allowed; next_rto follows below
                         f.rto_deadline = deadlines[i] = now + f.rto
                 else:
                     send_allowed(f, now)
             else:
                 send_allowed(f, now)
-            if f.rto_deadline != deadlines[i]:
-                deadlines[i] = f.rto_deadline
-                next_rto = min(deadlines)
+            if f.rto_deadline < next_rto:  # sending armed the timer (RFC 6298 §5.1): it may fire first
+                next_rto = f.rto_deadline
         else:
             now = next_rto
             if now > dur or now == _INF:
