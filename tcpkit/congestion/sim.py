@@ -276,10 +276,15 @@ def simulate(
     ``RTO = SRTT + max(4·RTTVAR, TCP_RTO_MIN)`` (``tcp_rtt_estimator``,
     ``__tcp_set_rto``), not RFC 6298's 1 s minimum. Each ACK echoes the send
     time of the segment that caused it (like TCP timestamps, RFC 7323), so RTT
-    samples are exact even for retransmissions. BBR's delivery rate sample is
+    samples are exact even for retransmissions. The retransmission timer runs
+    whenever data is outstanding: sending data starts it if it is not running
+    (RFC 6298 §5.1; Linux ``tcp_event_new_data_sent`` → ``tcp_rearm_rto``),
+    an ACK of new data restarts it (§5.3) and it stops when everything is
+    acknowledged (§5.2). BBR's delivery rate sample is
     (delivered now − delivered when the segment was sent) / elapsed time.
-    Linux additionally uses SACK, RACK-TLP (RFC 8985) and PRR (RFC 6937);
-    none is modelled.
+    SACK, PRR (RFC 6937) and RACK-style loss marking (RFC 8985) are modelled
+    in simplified form for SACK senders (see ``sack``); tail loss probes
+    (RFC 8985 §7) are not.
 
     Examples
     --------
