@@ -659,3 +659,77 @@ def test_never_silent_with_data_outstanding(path: str, monkeypatch: pytest.Monke
         if gaps:
             stalled.append((alg, kw["seed"], kw["loss_rate"], gaps[0]))
     assert stalled == [], f"{len(stalled)} of {len(_HEAVY_LOSS)} runs went silent, e.g. {stalled[:3]}"
+
+
+# ---------------------------------------------------------------------------
+# delivery-rate samples after the flight went empty (Linux net/ipv4/tcp_rate.c tcp_rate_skb_sent) and BBR's
+# STARTUP pacing floor (net/ipv4/tcp_bbr.c bbr_set_pacing_rate / bbr_init_pacing_rate_from_rtt)
+# ---------------------------------------------------------------------------
+class _SlowPacer(Reno):
+    """Reno's window, but paced at a fixed ``rate`` segments/s so slowly that every segment leaves an empty flight."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__(cwnd=10.0)
+        self.pacing_rate = rate
+
+
+@pytest.mark.parametrize("impl", ["_simulate_ack", "_simulate_ack_reference"])
+@pytest.mark.parametrize("pace, rtt_ms, bw", [(2.0, 50, 2.0), (5.0, 20, 10.0), (1.0, 100, 1.0)])
+def test_rate_sample_after_idle_starts_at_the_new_send(impl: str, pace: float, rtt_ms: int, bw: float) -> None:
+    """Each segment is sent 1/pace s after the previous one, long after its ACK emptied the flight. Linux
+    tcp_rate_skb_sent() restarts the sample's clock at that send when packets_out == 0, so each ACK's
+    sample is 1 segment / (propagation + serialisation): the idle time before the send is not counted."""
+    from tcpkit.congestion import sim
+
+    tr = getattr(sim, impl)(["slow"], [_SlowPacer(pace)], bw, rtt_ms, 10, 0.0, [], 5.0, 1460, 0)
+    f = tr.flows[0]
+    seg_time = rtt_ms / 1000 + 8 * 1460 / (bw * 1e6)  # empty queue: RTT of a lone segment
+    want = 1 / seg_time * 1460 * 8 / 1e6  # Mbit/s
+    assert len(f.time) >= 4 and max(f.inflight) == 0  # every ACK leaves nothing in flight
+    assert f.delivery_rate.tolist() == pytest.approx([want] * len(f.time), rel=1e-9)
+
+
+def test_bbr_startup_pacing_starts_from_cwnd_over_rtt() -> None:
+    """Linux bbr_init_pacing_rate_from_rtt(): at the first RTT sample the pacing rate becomes
+    high_gain × cwnd / SRTT (× 99 %), and in STARTUP bbr_set_pacing_rate() only raises it, so a tiny
+    first delivery-rate sample cannot slow the sender down."""
+    b = BBR(cwnd=4.0)
+    b.on_sample(now=7.0, rtt=0.05, rate=0.1, inflight=2)  # first sample: 0.1 segment/s (a stale interval)
+    assert b.pacing_rate == pytest.approx(HIGH_GAIN * 4 / 0.05 * 0.99, rel=1e-12)
+    b.on_sample(now=7.01, rtt=0.05, rate=0.2, inflight=2)
+    assert b.pacing_rate == pytest.approx(HIGH_GAIN * 4 / 0.05 * 0.99, rel=1e-12)  # not lowered in STARTUP
+    b.on_sample(now=7.02, rtt=0.05, rate=500.0, inflight=2)
+    assert b.pacing_rate == pytest.approx(HIGH_GAIN * 500.0 * 0.99, rel=1e-12)  # raised
+
+
+def _idle_after_empty_flight(tr) -> list[tuple[float, float]]:
+    """(time the flight became empty, time of the next sample) when that wait exceeds what pacing at the
+    path's own rate and one un-backed-off retransmission timer allow."""
+    tx = 8 * tr.mss / (tr.bandwidth_mbps * 1e6)
+    rtt_max = tr.rtt_ms / 1000 + (tr.buffer_pkts + 2 * len(tr.flows) + 1) * tx
+    allowed = _rto_bound(tr) + rtt_max
+    out = []
+    for f in tr.flows:
+        t, infl = f.time.tolist(), f.inflight.tolist()
+        for i in range(len(t) - 1):
+            if infl[i] == 0 and t[i + 1] - t[i] > allowed:
+                out.append((t[i], t[i + 1]))
+    return out
+
+
+@pytest.mark.parametrize("path", ["ack", "ack-reference"])
+def test_bbr_no_idle_gap_from_a_stale_rate_sample(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reported case: the flight emptied at 7.11 s and BBR, paced by a 0.002 Mbit/s sample measured
+    from t = 0, sent nothing until 9.58 s. After an ACK empties the flight the RTO is un-backed-off
+    (RFC 6298 §5.3), so the next event must come within one pacing gap plus that RTO."""
+    from tcpkit.congestion import sim
+
+    if path == "ack-reference":
+        monkeypatch.setattr(sim, "_simulate_ack", sim._simulate_ack_reference)
+    tr = simulate("bbr", bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=20, loss_rate=0.3, seed=149,
+                  initial_cwnd=2)
+    assert _idle_after_empty_flight(tr) == []
+    assert silent_gaps(tr) == []
+    stalled = [(kw["seed"], g[0]) for alg, kw in _HEAVY_LOSS if alg == "bbr"
+               for g in [_idle_after_empty_flight(simulate(alg, **kw))] if g]
+    assert stalled == []

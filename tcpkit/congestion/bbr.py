@@ -258,10 +258,12 @@ class BBR(CongestionController):
                     else:
                         self._set_mode(now, "startup", HIGH_GAIN, HIGH_GAIN)
         # -- pacing and cwnd (bbr_set_pacing_rate, bbr_set_cwnd) ------------
+        if self.pacing_rate is None:  # bbr_init_pacing_rate_from_rtt(): first RTT sample
+            self.pacing_rate = HIGH_GAIN * self.cwnd / max(round(rtt, 6), 1e-6) * (1.0 - PACING_MARGIN)
         bw = self.btl_bw
         if bw > 0.0:
             rate_out = self.pacing_gain * bw * (1.0 - PACING_MARGIN)
-            if self.full_bw_reached or self.pacing_rate is None or rate_out > self.pacing_rate:
+            if self.full_bw_reached or rate_out > self.pacing_rate:  # STARTUP never lowers it
                 self.pacing_rate = rate_out
         target = self.cwnd_gain * bdp
         if target < CWND_MIN_TARGET:
@@ -375,10 +377,12 @@ class BBR(CongestionController):
                     mode = self.mode
         # -- pacing and cwnd (bbr_set_pacing_rate, bbr_set_cwnd) ------------
         full = self.full_bw_reached
+        pr = self.pacing_rate
+        if pr is None:  # bbr_init_pacing_rate_from_rtt(): first RTT sample
+            self.pacing_rate = pr = HIGH_GAIN * self.cwnd / max(round(rtt, 6), 1e-6) * (1.0 - PACING_MARGIN)
         if btl_bw > 0.0:
             rate_out = self.pacing_gain * btl_bw * _PACE_KEEP
-            pr = self.pacing_rate
-            if full or pr is None or rate_out > pr:
+            if full or rate_out > pr:
                 self.pacing_rate = rate_out
         target = self.cwnd_gain * bdp
         if target < CWND_MIN_TARGET:

@@ -324,6 +324,7 @@ class _Flow:
         "delivered", "delivered_time", "srtt", "rttvar", "rto", "rto_deadline", "next_send", "pace_pending",
         "t", "cwnd", "ssth", "ph", "infl", "rate", "queue", "events", "sent", "drops", "frs", "rtos",
         "pipe_mode", "high_sack", "sacked", "retx", "hole", "samples", "rto_mark", "retx_q", "prr", "prr_delivered", "prr_out", "recover_fs",
+        "tx_high",
     )
 
     def __init__(self, i: int, cc: CongestionController, sack: bool = False) -> None:
@@ -339,6 +340,7 @@ class _Flow:
         self.ooo: set[int] = set()
         self.delivered = 0
         self.delivered_time = 0.0
+        self.tx_high = 0  # one past the highest sequence number sent so far (SND.NXT before any go-back-N)
         self.srtt = 0.0
         self.rttvar = 0.0
         self.rto = _RTO_INIT
@@ -427,6 +429,10 @@ def _simulate_ack_reference(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed
         """One segment reaches the bottleneck at ``now``."""
         nonlocal last_dep, next_loss
         f.sent += 1
+        if seq == f.tx_high:  # new data
+            if seq == f.snd_una:  # nothing sent is unacknowledged (Linux packets_out == 0): tcp_rate_skb_sent()
+                f.delivered_time = now  # restarts the rate sample's clock at this send, not at the last ACK
+            f.tx_high = seq + 1
         if now >= next_loss:
             f.drops += 1
             f.event(now, "scripted_loss")
@@ -776,6 +782,10 @@ def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=Fal
         """One segment reaches the bottleneck at ``now``."""
         nonlocal last_dep, next_loss
         f.sent += 1
+        if seq == f.tx_high:  # new data
+            if seq == f.snd_una:  # nothing sent is unacknowledged (Linux packets_out == 0): tcp_rate_skb_sent()
+                f.delivered_time = now  # restarts the rate sample's clock at this send, not at the last ACK
+            f.tx_high = seq + 1
         if now >= next_loss:
             f.drops += 1
             f.event(now, "scripted_loss")
