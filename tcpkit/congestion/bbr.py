@@ -99,7 +99,12 @@ class BBR(CongestionController):
       ``bbr_update_min_rtt``);
     * pacing_rate = pacing_gain × BtlBw × (1 − 1 %); cwnd target =
       cwnd_gain × BtlBw × RTprop, at least 4 (``bbr_set_pacing_rate``,
-      ``bbr_set_cwnd``);
+      ``bbr_set_cwnd``); before the first RTT sample the sender is unpaced
+      (Linux paces at high_gain × cwnd / 1 ms), at the first sample the rate
+      starts at high_gain × cwnd / RTT × (1 − 1 %)
+      (``bbr_init_pacing_rate_from_rtt``), and until STARTUP has filled the
+      pipe a new rate only replaces a lower one (``bbr_set_pacing_rate``:
+      ``if (bbr_full_bw_reached(sk) || rate > sk->sk_pacing_rate)``);
     * STARTUP (gains 2.887) until BtlBw grew < 25 % for 3 rounds; DRAIN
       (pacing 0.344) until inflight ≤ BDP; PROBE_BW cycles the gains
       ``1.25, 0.75, 1 ×6`` each ≈ RTprop (``bbr_is_next_cycle_phase``);

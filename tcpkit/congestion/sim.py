@@ -281,7 +281,12 @@ def simulate(
     (RFC 6298 §5.1; Linux ``tcp_event_new_data_sent`` → ``tcp_rearm_rto``),
     an ACK of new data restarts it (§5.3) and it stops when everything is
     acknowledged (§5.2). BBR's delivery rate sample is
-    (delivered now − delivered when the segment was sent) / elapsed time.
+    (delivered now − delivered when the segment was sent) / (now − time of
+    the last delivery before that send), Linux ``net/ipv4/tcp_rate.c``
+    ``tcp_rate_gen()`` (its ACK-phase interval; the send-phase interval is
+    not modelled). A segment of new data sent while nothing is
+    unacknowledged (``packets_out == 0``) restarts that clock at its own send
+    time, ``tcp_rate_skb_sent()``, so idle time before it is not counted.
     SACK, PRR (RFC 6937) and RACK-style loss marking (RFC 8985) are modelled
     in simplified form for SACK senders (see ``sack``); tail loss probes
     (RFC 8985 §7) are not.
