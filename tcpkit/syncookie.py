@@ -356,6 +356,13 @@ def cookie_v4_init_sequence(saddr: object, daddr: object, sport: int, dport: int
     >>> cookie_v4_init_sequence("192.0.2.1", "198.51.100.7", 40000, 80, 1000, 1452, minute=71577, secrets=s)[1]
     1440
     """
+    _sseq, mssind, _count, _h0, _h1, cookie = _encode(saddr, daddr, sport, dport, client_isn, mss, minute, secrets)
+    return cookie, MSSTAB[mssind]
+
+
+def _encode(saddr: object, daddr: object, sport: int, dport: int, client_isn: int, mss: int, minute: int,
+            secrets: SynCookieSecrets) -> tuple[int, int, int, int, int, int]:
+    """secure_tcp_syn_cookie: validate, hash twice, build the cookie → (sseq, mssind, count, h0, h1, cookie)."""
     words = _hash_words(saddr, daddr, sport, dport)
     sseq = check_int("client_isn", client_isn, lo=0, hi=_M32)
     mssind = mss_index(mss)
@@ -364,7 +371,7 @@ def cookie_v4_init_sequence(saddr: object, daddr: object, sport: int, dport: int
     h0 = _h(words, 0, 0, sec)
     h1 = _h(words, count, 1, sec)
     cookie = (h0 + sseq + (count << COOKIEBITS) + ((h1 + mssind) & COOKIEMASK)) & _M32
-    return cookie, MSSTAB[mssind]
+    return sseq, mssind, count, h0, h1, cookie
 
 
 def _check(words: tuple[int, int, int], sseq: int, cookie: int, count: int, sec: SynCookieSecrets
@@ -513,16 +520,9 @@ def explain_cookie(saddr: object, daddr: object, sport: int, dport: int, client_
     >>> hex(e.h0), hex(e.h1), e.mssind, hex(e.cookie)
     ('0x7bdd437e', '0xf68cefd0', 3, '0x156a3739')
     """
-    words = _hash_words(saddr, daddr, sport, dport)
-    sseq = check_int("client_isn", client_isn, lo=0, hi=_M32)
-    mssind = mss_index(mss)
-    count = check_int("minute", minute, lo=0, hi=_M32)
-    sec = _secrets_arg(secrets)
-    h0 = _h(words, 0, 0, sec)
-    h1 = _h(words, count, 1, sec)
+    sseq, mssind, count, h0, h1, cookie = _encode(saddr, daddr, sport, dport, client_isn, mss, minute, secrets)
     low24 = (h1 + mssind) & COOKIEMASK
     count_field = (count << COOKIEBITS) & _M32
-    cookie = (h0 + sseq + count_field + low24) & _M32
     return CookieExplanation(
         hash0_input=hash_input(saddr, daddr, sport, dport, 0),
         hash1_input=hash_input(saddr, daddr, sport, dport, count),
