@@ -11,7 +11,7 @@ imports matplotlib or ipywidgets):
 ``tcpkit.fsm``            the TCP state machine: one declarative table
 ``tcpkit.timers``         Linux SYN / SYN-ACK / FIN retransmission schedules
 ``tcpkit.connection``     two-endpoint connection simulator (scenarios)
-``tcpkit.lab``            live lab against the real Linux kernel on loopback
+``tcpkit.lab``            the only I/O: live lab and same-port demo on loopback
 ``tcpkit.congestion``     Tahoe, Reno, NewReno, CUBIC, BBR and a bottleneck simulator
 ``tcpkit.rto``            RFC 6298 retransmission-timeout estimator
 ``tcpkit.flow``           flow control: receive window, persist, Nagle, delayed ACK
@@ -22,7 +22,6 @@ imports matplotlib or ipywidgets):
 ``tcpkit.segment``        TCP/UDP headers, options and checksums
 ``tcpkit.capacity``       connection arithmetic: ports, TIME_WAIT, keepalive
 ``tcpkit.stream``         sequence/ack numbers and message framing
-``tcpkit.ports``          live same-port demo (TCP and UDP on one loopback port)
 ``tcpkit.arq``            reliable transfer over UDP: stop-and-wait, GBN, SR
 ``tcpkit.quic``           head-of-line blocking: TCP vs QUIC streams
 ``tcpkit.linux``          the Linux defaults table the book quotes
@@ -43,7 +42,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "fsm", "timers", "connection", "lab", "congestion", "rto", "flow", "mss", "siphash",
-    "syncookie", "queues", "segment", "capacity", "stream", "ports", "arq", "quic", "linux", "plot", "widgets",
+    "syncookie", "queues", "segment", "capacity", "stream", "arq", "quic", "linux", "plot", "widgets",
 }
 
 

@@ -1,4 +1,4 @@
-"""tcpkit.ports: TCP and UDP really share one port number on this kernel."""
+"""tcpkit.lab.ports: TCP and UDP really share one port number on this kernel."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from tcpkit.errors import LabError
-from tcpkit.ports import proc_sockets, same_port_demo
+from tcpkit.lab.ports import proc_sockets, same_port_demo
 
 
 @pytest.mark.kernel

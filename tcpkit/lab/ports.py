@@ -3,7 +3,8 @@
 >>> same_port_demo().both_worked
 True
 
-This is a tiny live experiment (the only I/O in the basics area): it binds a
+A tiny live experiment for the basics chapter (it lives in :mod:`tcpkit.lab`,
+the only package that does I/O): it binds a
 TCP listener and a UDP socket to the *same* port on 127.0.0.1, echoes one
 message over each, and reads ``/proc/net/tcp`` and ``/proc/net/udp`` to show
 that the kernel keeps the two in separate tables (TCP's ``tcp_hashinfo`` and
@@ -17,8 +18,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._validate import check_float, check_int
-from .errors import LabError
+from .._validate import check_float, check_int
+from ..errors import LabError
 
 __all__ = ["SamePortResult", "same_port_demo", "proc_sockets"]
 
