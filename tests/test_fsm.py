@@ -13,11 +13,14 @@ from tcpkit.fsm import (
     SENDS,
     TRANSITIONS,
     TRANSITIONS_BY_KEY,
+    Arrow,
     Event,
     Machine,
     State,
+    Transition,
     allowed_events,
     graph,
+    is_figure5_edge,
     next_transition,
     table_markdown,
 )
@@ -31,7 +34,7 @@ def test_graph_edges_equal_table_rows():
     assert g.number_of_edges() == len(TRANSITIONS)
     for r in TRANSITIONS:
         data = g.get_edge_data(r.state, r.new_state, key=r.event.name)
-        assert data == {"event": r.event, "send": r.send, "ref": r.ref}
+        assert data == {"event": r.event, "send": r.send, "arrow": r.arrow, "ref": r.ref}
 
 
 def test_one_row_per_state_event_pair():
@@ -141,6 +144,40 @@ def test_rfc9293_figure5_arrows(state, event, send, new):
     row = next_transition(state, event)
     assert (row.new_state, row.send) == (new, send)
     assert "Figure 5" in row.ref
+    assert row.arrow is Arrow.MAIN and is_figure5_edge(row.ref)
+
+
+def test_main_arrows_are_figure5_plus_two_named_paths():
+    main = {(r.state, r.event) for r in TRANSITIONS if r.arrow is Arrow.MAIN}
+    figure5 = {(s, e) for s, e, _, _ in FIGURE_5}
+    # §3.5 Figure 7 (simultaneous open: the peer's SYN,ACK) and Linux TCP_TW_SYN (a SYN reuses a TIME_WAIT port)
+    assert main - figure5 == {(State.SYN_RECEIVED, Event.RCV_SYN_ACK), (State.TIME_WAIT, Event.RCV_SYN)}
+    assert figure5 <= main
+
+
+def test_arrow_field_is_loop_exactly_for_self_loops_and_decides_the_figure():
+    for r in TRANSITIONS:
+        assert (r.arrow is Arrow.LOOP) == (r.state is r.new_state), r
+        # is_figure5_edge is keyed by the reference text but answers from the field
+        assert is_figure5_edge(r.ref) == (r.arrow is Arrow.MAIN), r
+    assert not is_figure5_edge("RFC 9293 §3.3.2 Figure 5")  # the words alone no longer decide
+
+
+@pytest.mark.parametrize(
+    ("args", "exc", "message"),
+    [((State.CLOSED, Event.RCV_RST, State.CLOSED, "", Arrow.MAIN, "r"), ValueError,
+      "arrow must be Arrow.LOOP for CLOSED → CLOSED, got Arrow.MAIN"),
+     ((State.CLOSED, Event.ACTIVE_OPEN, State.SYN_SENT, "SYN", Arrow.LOOP, "r"), ValueError,
+      "arrow must be Arrow.MAIN or Arrow.EXTRA for CLOSED → SYN_SENT, got Arrow.LOOP"),
+     ((State.CLOSED, Event.ACTIVE_OPEN, State.SYN_SENT, "SYN", "main", "r"), TypeError,
+      "arrow must be a tcpkit.fsm.Arrow, got str 'main'"),
+     ((State.CLOSED, Event.ACTIVE_OPEN, State.SYN_SENT, "SYN+FIN", Arrow.MAIN, "r"), ValueError,
+      "send must be one of ('', 'SYN', 'SYN+ACK', 'ACK', 'FIN', 'RST', 'DATA'), got 'SYN+FIN'")],
+)
+def test_transition_rows_are_validated(args, exc, message):
+    with pytest.raises(exc) as ei:
+        Transition(*args)
+    assert str(ei.value) == message
 
 
 # RFC 9293 §3.10.7.1 (text confirmed against the RFC 793/9293 "SEGMENT ARRIVES" section):
@@ -210,3 +247,13 @@ def test_table_markdown_has_every_row_and_escapes_pipes():
         assert f"| {s.name} |" in md
     short = table_markdown(states=(State.LISTEN,), with_ref=False)
     assert len(short.splitlines()) == 2 + sum(r.state is State.LISTEN for r in TRANSITIONS)
+
+
+@given(st.sampled_from(list(State)), st.sampled_from(list(State)), st.sampled_from(list(Arrow)))
+def test_transition_accepts_an_arrow_exactly_when_it_fits_the_move(state, new_state, arrow):
+    fits = (arrow is Arrow.LOOP) == (state is new_state)
+    if fits:
+        assert Transition(state, Event.RCV_ACK, new_state, "", arrow, "r").arrow is arrow
+    else:
+        with pytest.raises(ValueError, match=f"^arrow must be .* for {state.name} → {new_state.name}, got"):
+            Transition(state, Event.RCV_ACK, new_state, "", arrow, "r")

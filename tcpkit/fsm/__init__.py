@@ -13,9 +13,9 @@ from .events import Event
 from .graph import LAYOUT, graph, is_figure5_edge
 from .machine import Machine, allowed_events, next_transition
 from .states import State
-from .table import SENDS, TRANSITIONS, TRANSITIONS_BY_KEY, Transition, table_markdown
+from .table import SENDS, TRANSITIONS, TRANSITIONS_BY_KEY, Arrow, Transition, table_markdown
 
 __all__ = [
-    "State", "Event", "Transition", "TRANSITIONS", "TRANSITIONS_BY_KEY", "SENDS", "table_markdown",
+    "State", "Event", "Arrow", "Transition", "TRANSITIONS", "TRANSITIONS_BY_KEY", "SENDS", "table_markdown",
     "Machine", "next_transition", "allowed_events", "graph", "LAYOUT", "is_figure5_edge",
 ]

@@ -5,7 +5,9 @@
 
 Nothing here adds or removes a transition: every edge is one row of
 :data:`~tcpkit.fsm.TRANSITIONS` (key = the event name), so the drawing can never
-drift from the model. :data:`LAYOUT` holds fixed coordinates that follow the
+drift from the model; each row's :class:`~tcpkit.fsm.Arrow` field says whether
+the figure draws it dark (RFC 9293 Figure 5), light, or not at all (self-loop).
+:data:`LAYOUT` holds fixed coordinates that follow the
 shape of RFC 9293 Figure 5 (opening at the top, closing at the bottom), so the
 widget never runs a layout algorithm.
 """
@@ -17,7 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .states import State
-from .table import TRANSITIONS
+from .table import TRANSITIONS, Arrow
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -40,9 +42,26 @@ LAYOUT: Mapping[State, tuple[float, float]] = MappingProxyType({
 })
 
 
+#: The reference texts of the rows drawn as :attr:`Arrow.MAIN` (see :func:`is_figure5_edge`).
+_MAIN_REFS = frozenset(r.ref for r in TRANSITIONS if r.arrow is Arrow.MAIN)
+
+
 def is_figure5_edge(ref: str) -> bool:
-    """Whether a row's reference says it is drawn in RFC 9293 Figure 5 / 7 (the classic diagram)."""
-    return "Figure 5" in ref or "Figure 7" in ref or "Figure 13" in ref or "TCP_TW_SYN" in ref
+    """Whether the row with reference ``ref`` is drawn as a main (dark) arrow.
+
+    The answer comes from the rows' :attr:`~tcpkit.fsm.Transition.arrow` field,
+    not from the text: ``ref`` is only the key (no reference text is shared by a
+    main row and a light one). Code that holds an edge of :func:`graph` should
+    read its ``arrow`` attribute instead.
+
+    Examples
+    --------
+    >>> row = TRANSITIONS[0]; row.arrow.name, is_figure5_edge(row.ref)
+    ('MAIN', True)
+    >>> is_figure5_edge("RFC 9293 §3.3.2 Figure 5, but no row says this")
+    False
+    """
+    return ref in _MAIN_REFS
 
 
 def graph() -> nx.MultiDiGraph:
@@ -53,8 +72,9 @@ def graph() -> nx.MultiDiGraph:
     networkx.MultiDiGraph
         Nodes: the eleven :class:`State` members (attributes ``label``,
         ``linux_code``, ``pos``). Edges: ``state → new_state`` keyed by the event
-        name, with attributes ``event`` (:class:`Event`), ``send`` (str) and
-        ``ref`` (str). Self-loops are the "ignore / answer with ACK or RST" rows.
+        name, with attributes ``event`` (:class:`Event`), ``send`` (str),
+        ``arrow`` (:class:`Arrow`: how the figure draws it) and ``ref`` (str).
+        Self-loops are the "ignore / answer with ACK or RST" rows.
 
     Notes
     -----
@@ -73,5 +93,6 @@ def graph() -> nx.MultiDiGraph:
     for s in State:
         g.add_node(s, label=s.label, linux_code=s.linux_code, pos=LAYOUT[s])
     for row in TRANSITIONS:
-        g.add_edge(row.state, row.new_state, key=row.event.name, event=row.event, send=row.send, ref=row.ref)
+        g.add_edge(row.state, row.new_state, key=row.event.name, event=row.event, send=row.send, arrow=row.arrow,
+                   ref=row.ref)
     return g
