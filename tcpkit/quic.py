@@ -236,73 +236,106 @@ def hol_compare(
     sent = [i * T for i in range(total)]
     arrive = [s + T + rtt / 2 for s in sent]
     ack_at = [s + T + rtt for s in sent]
-    packets: list[QuicPacket] = []
     detect: float | None = None
     rule = "no loss"
     if lost is not None:
-        est = RttEstimator()
-        largest = -1
-        pending: float | None = None
-        for j in sorted(range(total), key=lambda j: ack_at[j]):
-            if j == lost:
-                continue
-            t = ack_at[j]
-            if pending is not None and pending <= t:
-                detect, rule = pending, "time threshold"
-                break
-            est.update(t - sent[j])
-            largest = max(largest, j)
-            if largest > lost:
-                if largest - lost >= K_PACKET_THRESHOLD:
-                    detect, rule = t, "packet threshold"
-                    break
-                deadline = sent[lost] + est.loss_delay()
-                if t >= deadline:
-                    detect, rule = t, "time threshold"
-                    break
-                pending = deadline
-        if detect is None and pending is not None:
-            detect, rule = pending, "time threshold"
-        if detect is None:  # tail loss: nothing after it is acknowledged → probe timeout
-            est2 = RttEstimator()
-            last = sent[-1]
-            for j in range(total):
-                if j != lost and ack_at[j] <= last + est2.pto(mad):
-                    est2.update(ack_at[j] - sent[j])
-            detect, rule = last + est2.pto(mad), "PTO"
-        repair_sent = max(detect, total * T)
-        arrive[lost] = repair_sent + T + rtt / 2
-    for i in range(total):
-        is_lost = i == lost
-        packets.append(QuicPacket(i, i % ns, i // ns, sent[i], float("inf") if is_lost else arrive[i], is_lost))
-    if lost is not None:
-        packets.append(QuicPacket(total, lost % ns, lost // ns, arrive[lost] - T - rtt / 2, arrive[lost], False, lost))
-
-    arrival = [[0.0] * pps for _ in range(ns)]
-    tcp = [[0.0] * pps for _ in range(ns)]
-    quic = [[0.0] * pps for _ in range(ns)]
-    prefix = 0.0
-    per_stream = [0.0] * ns
-    for i in range(total):
-        s, c = i % ns, i // ns
-        arrival[s][c] = arrive[i]
-        prefix = max(prefix, arrive[i])
-        per_stream[s] = max(per_stream[s], arrive[i])
-        tcp[s][c] = prefix
-        quic[s][c] = per_stream[s]
+        detect, rule = _detect_loss(sent, ack_at, lost, mad)
+        arrive[lost] = max(detect, total * T) + T + rtt / 2     # the repair leaves once the link is free
+    packets = _hol_packets(sent, arrive, lost, ns, tx_time=T, rtt=rtt)
+    arrival, tcp, quic = _ready_times(arrive, ns, pps)
     return HolResult(
         n_streams=ns,
         packets_per_stream=pps,
         lost=lost,
         rtt=rtt,
         tx_time=T,
-        packets=tuple(packets),
+        packets=packets,
         detect_time=detect,
         detect_rule=rule,
-        arrival=tuple(tuple(a) for a in arrival),
-        tcp_ready=tuple(tuple(x) for x in tcp),
-        quic_ready=tuple(tuple(x) for x in quic),
+        arrival=arrival,
+        tcp_ready=tcp,
+        quic_ready=quic,
     )
+
+
+def _detect_loss(sent: list[float], ack_at: list[float], lost: int, max_ack_delay: float) -> tuple[float, str]:
+    """When and by which RFC 9002 §6.1 rule the sender declares packet ``lost`` lost.
+
+    ACKs are processed in arrival order; each is an RTT sample (§5). Once a
+    later packet is acknowledged, the packet threshold (§6.1.1) or the time
+    threshold (§6.1.2) decides, whichever comes first.
+    """
+    est = RttEstimator()
+    largest = -1
+    pending: float | None = None             # time-threshold deadline armed by an ACK above the hole
+    for j in sorted(range(len(sent)), key=lambda j: ack_at[j]):
+        if j == lost:
+            continue
+        t = ack_at[j]
+        if pending is not None and pending <= t:
+            return pending, "time threshold"
+        est.update(t - sent[j])
+        largest = max(largest, j)
+        if largest > lost:
+            if largest - lost >= K_PACKET_THRESHOLD:
+                return t, "packet threshold"
+            deadline = sent[lost] + est.loss_delay()
+            if t >= deadline:
+                return t, "time threshold"
+            pending = deadline
+    if pending is not None:
+        return pending, "time threshold"
+    return _tail_loss_pto(sent, ack_at, lost, max_ack_delay), "PTO"
+
+
+def _tail_loss_pto(sent: list[float], ack_at: list[float], lost: int, max_ack_delay: float) -> float:
+    """Nothing after the lost packet is acknowledged: the probe timeout (RFC 9002 §6.2.1) fires.
+
+    The PTO runs from the last packet sent, with the RTT samples of the ACKs
+    that arrived before it expires.
+    """
+    est = RttEstimator()
+    last = sent[-1]
+    for j in range(len(sent)):
+        if j != lost and ack_at[j] <= last + est.pto(max_ack_delay):
+            est.update(ack_at[j] - sent[j])
+    return last + est.pto(max_ack_delay)
+
+
+def _hol_packets(sent: list[float], arrive: list[float], lost: int | None, ns: int, *,
+                 tx_time: float, rtt: float) -> tuple[QuicPacket, ...]:
+    """The packets in sending order (round-robin over streams), then the repair of the lost one."""
+    packets = [QuicPacket(i, i % ns, i // ns, sent[i], float("inf") if i == lost else arrive[i], i == lost)
+               for i in range(len(sent))]
+    if lost is not None:
+        repair_sent = arrive[lost] - tx_time - rtt / 2
+        packets.append(QuicPacket(len(sent), lost % ns, lost // ns, repair_sent, arrive[lost], False, lost))
+    return tuple(packets)
+
+
+_Grid = tuple[tuple[float, ...], ...]
+
+
+def _ready_times(arrive: list[float], ns: int, pps: int) -> tuple[_Grid, _Grid, _Grid]:
+    """Per stream and chunk: when it arrived, when TCP can deliver it, when QUIC can.
+
+    TCP delivers in byte order, so a chunk is readable once every earlier
+    packet has arrived (a running maximum over all packets); QUIC delivers in
+    order per stream (a running maximum over the stream's own chunks).
+    """
+    arrival = [[0.0] * pps for _ in range(ns)]
+    tcp = [[0.0] * pps for _ in range(ns)]
+    quic = [[0.0] * pps for _ in range(ns)]
+    prefix = 0.0
+    per_stream = [0.0] * ns
+    for i, t in enumerate(arrive):
+        s, c = i % ns, i // ns
+        arrival[s][c] = t
+        prefix = max(prefix, t)
+        per_stream[s] = max(per_stream[s], t)
+        tcp[s][c] = prefix
+        quic[s][c] = per_stream[s]
+    return tuple(map(tuple, arrival)), tuple(map(tuple, tcp)), tuple(map(tuple, quic))
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,6 +499,29 @@ def flow_credit(
     >>> t.sent[-1][0], t.frames[0][1]
     (30000, 'STREAM_DATA_BLOCKED')
     """
+    want, rates = _check_stream_sizes(stream_bytes, read_rate)
+    win_s = check_int("initial_max_stream_data", initial_max_stream_data, lo=1, hi=10**9)
+    win_c = check_int("initial_max_data", initial_max_data, lo=1, hi=10**9)
+    cap = check_int("send_rate", send_rate, lo=1, hi=10**9)
+    n_rounds = check_int("rounds", rounds, lo=1, hi=500)
+
+    c = _Credit(want, rates, win_s, win_c)
+    rec_sent, rec_lim, rec_cons, rec_csent, rec_clim = [], [], [], [], []
+    for r in range(n_rounds):
+        c.send(r, cap)                       # 1. sender: fill the path within both limits
+        rec_sent.append(tuple(c.sent))
+        rec_lim.append(tuple(c.limit))
+        rec_csent.append(sum(c.sent))
+        rec_clim.append(c.conn_limit)
+        c.read()                             # 2. receiver gets the data; the application reads some of it
+        rec_cons.append(tuple(c.consumed))
+        c.readvertise(r)                     # 3. receiver re-advertises credit (takes effect next round)
+    return FlowTrace(c.ns, tuple(rec_sent), tuple(rec_lim), tuple(rec_cons), tuple(rec_csent), tuple(rec_clim),
+                     tuple(c.frames), tuple(want))
+
+
+def _check_stream_sizes(stream_bytes: object, read_rate: object) -> tuple[list[int], list[int]]:
+    """Validate :func:`flow_credit`'s per-stream tuples (same length, 1 to 8 streams)."""
     if not isinstance(stream_bytes, (tuple, list)) or not isinstance(read_rate, (tuple, list)):
         raise TypeError("stream_bytes and read_rate must be tuples of integers")
     ns = check_int("len(stream_bytes)", len(stream_bytes), lo=1, hi=8)
@@ -473,25 +529,29 @@ def flow_credit(
         raise ValueError(f"read_rate must have {ns} entries (one per stream), got {len(read_rate)}")
     want = [check_int("stream_bytes", b, lo=0, hi=10**9) for b in stream_bytes]
     rates = [check_int("read_rate", b, lo=0, hi=10**9) for b in read_rate]
-    win_s = check_int("initial_max_stream_data", initial_max_stream_data, lo=1, hi=10**9)
-    win_c = check_int("initial_max_data", initial_max_data, lo=1, hi=10**9)
-    cap = check_int("send_rate", send_rate, lo=1, hi=10**9)
-    n_rounds = check_int("rounds", rounds, lo=1, hi=500)
+    return want, rates
 
-    sent = [0] * ns
-    limit = [win_s] * ns          # what the sender currently knows
-    conn_limit = win_c
-    received = [0] * ns           # receiver side (no loss: received = sent)
-    consumed = [0] * ns
-    adv = [win_s] * ns            # receiver's last advertised limits
-    adv_conn = win_c
-    frames: list[tuple[int, str, int, int]] = []
-    rec_sent, rec_lim, rec_cons, rec_csent, rec_clim = [], [], [], [], []
-    for r in range(n_rounds):
-        # 1. sender: water-fill the path capacity over streams that may send
+
+class _Credit:
+    """Both ends of :func:`flow_credit`: what the sender knows and sent, what the receiver read and advertised."""
+
+    def __init__(self, want: list[int], rates: list[int], win_s: int, win_c: int) -> None:
+        self.ns = len(want)
+        self.want, self.rates, self.win_s, self.win_c = want, rates, win_s, win_c
+        self.sent = [0] * self.ns
+        self.limit = [win_s] * self.ns       # MAX_STREAM_DATA as the sender knows it
+        self.conn_limit = win_c              # MAX_DATA as the sender knows it
+        self.consumed = [0] * self.ns        # receiver: read by the application (no loss: received = sent)
+        self.adv = [win_s] * self.ns         # receiver's last advertised limits
+        self.adv_conn = win_c
+        self.frames: list[tuple[int, str, int, int]] = []
+
+    def send(self, r: int, cap: int) -> None:
+        """Water-fill ``cap`` bytes over the streams that may send, then report what blocks (§4.1)."""
+        ns, sent, want, limit = self.ns, self.sent, self.want, self.limit
         budget = cap
         room = [max(0, min(want[s], limit[s]) - sent[s]) for s in range(ns)]
-        conn_room = max(0, conn_limit - sum(sent))
+        conn_room = max(0, self.conn_limit - sum(sent))
         active = [s for s in range(ns) if room[s] > 0]
         while budget > 0 and conn_room > 0 and active:
             share = max(1, min(budget, conn_room) // len(active))
@@ -507,30 +567,27 @@ def flow_credit(
                     break
         for s in range(ns):
             if sent[s] < want[s] and sent[s] >= limit[s]:
-                frames.append((r, "STREAM_DATA_BLOCKED", s, limit[s]))
-        if sum(sent) >= conn_limit and any(sent[s] < want[s] for s in range(ns)):
-            frames.append((r, "DATA_BLOCKED", -1, conn_limit))
-        rec_sent.append(tuple(sent))
-        rec_lim.append(tuple(limit))
-        rec_csent.append(sum(sent))
-        rec_clim.append(conn_limit)
-        # 2. receiver gets the data; the application reads some of it
-        for s in range(ns):
-            received[s] = sent[s]
-            consumed[s] += min(rates[s], received[s] - consumed[s])
-        rec_cons.append(tuple(consumed))
-        # 3. receiver re-advertises credit (takes effect in the next round)
-        for s in range(ns):
-            if adv[s] - consumed[s] < win_s / 2 and adv[s] < want[s]:
-                adv[s] = consumed[s] + win_s
-                frames.append((r, "MAX_STREAM_DATA", s, adv[s]))
-                limit[s] = max(limit[s], adv[s])   # §4.1: never decreases
-        if adv_conn - sum(consumed) < win_c / 2 and adv_conn < sum(want):
-            adv_conn = sum(consumed) + win_c
-            frames.append((r, "MAX_DATA", -1, adv_conn))
-            conn_limit = max(conn_limit, adv_conn)
-    return FlowTrace(ns, tuple(rec_sent), tuple(rec_lim), tuple(rec_cons), tuple(rec_csent), tuple(rec_clim),
-                     tuple(frames), tuple(want))
+                self.frames.append((r, "STREAM_DATA_BLOCKED", s, limit[s]))
+        if sum(sent) >= self.conn_limit and any(sent[s] < want[s] for s in range(ns)):
+            self.frames.append((r, "DATA_BLOCKED", -1, self.conn_limit))
+
+    def read(self) -> None:
+        """The receiving application reads up to its rate from every stream."""
+        for s in range(self.ns):
+            self.consumed[s] += min(self.rates[s], self.sent[s] - self.consumed[s])
+
+    def readvertise(self, r: int) -> None:
+        """Send MAX_STREAM_DATA / MAX_DATA once less than half a window is left (§4.2)."""
+        for s in range(self.ns):
+            if self.adv[s] - self.consumed[s] < self.win_s / 2 and self.adv[s] < self.want[s]:
+                self.adv[s] = self.consumed[s] + self.win_s
+                self.frames.append((r, "MAX_STREAM_DATA", s, self.adv[s]))
+                self.limit[s] = max(self.limit[s], self.adv[s])   # §4.1: never decreases
+        total_read = sum(self.consumed)
+        if self.adv_conn - total_read < self.win_c / 2 and self.adv_conn < sum(self.want):
+            self.adv_conn = total_read + self.win_c
+            self.frames.append((r, "MAX_DATA", -1, self.adv_conn))
+            self.conn_limit = max(self.conn_limit, self.adv_conn)
 
 
 # --------------------------------------------------------------------------------------------
