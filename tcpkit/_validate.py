@@ -43,7 +43,7 @@ def check_int(name: str, value: object, *, lo: int | None = None, hi: int | None
         try:
             if isinstance(value, bool) or not hasattr(value, "__index__"):
                 raise TypeError
-            value = int(value.__index__())  # type: ignore[union-attr]
+            value = int(value.__index__())
         except TypeError:
             raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}") from None
     assert isinstance(value, int)
@@ -74,7 +74,7 @@ def check_float(
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         if hasattr(value, "__float__") and not isinstance(value, (str, bytes, bool)):
-            value = float(value)  # type: ignore[arg-type]
+            value = float(value)
         else:
             raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
     x = float(value)

@@ -106,7 +106,7 @@ def four_tuple_limit(*, family: str = "ipv4") -> int:
     """
     check_choice("family", family, ("ipv4", "ipv6"))
     bits = 32 if family == "ipv4" else 128
-    return 2**bits * 2**16
+    return 1 << (bits + 16)  # 2**bits addresses × 2**16 ports
 
 
 @dataclass(frozen=True, slots=True)

@@ -427,7 +427,7 @@ def internet_checksum(data: bytes) -> int:
     b = check_bytes("data", data)
     if len(b) % 2:
         b += b"\x00"
-    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    s: int = sum(struct.unpack(f"!{len(b) // 2}H", b))
     while s >> 16:
         s = (s & 0xFFFF) + (s >> 16)
     return ~s & 0xFFFF
