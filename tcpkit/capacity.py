@@ -170,8 +170,12 @@ def server_limits(
 
     Raises
     ------
-    ValueError, TypeError
-        For an out-of-range or mistyped parameter.
+    ValueError
+        If ``memory_mib`` is not in (0, 10^6], ``fd_limit`` not in [1, 2^31 − 1],
+        ``reserved_fds`` not in [0, 1024], ``buffer_bytes`` not in [0, 2^31] or
+        ``client_ips`` not in [1, 2^32].
+    TypeError
+        If one of them is not a number (an integer for the counts).
 
     Notes
     -----
@@ -292,8 +296,13 @@ def port_budget(
 
     Raises
     ------
-    ValueError, TypeError
-        For an out-of-range or mistyped parameter (``port_low > port_high`` too).
+    ValueError
+        If a port is not in [1, 65535] or ``port_low > port_high``, ``destinations``
+        is not in [1, 65536], ``tw_reuse`` not 0, 1 or 2, ``reuse_delay`` not in
+        [0.001, 60], ``time_wait`` not in [0, 3600], ``lifetime`` not in [0, 86400]
+        or ``requests_per_conn`` not in [1, 10^9].
+    TypeError
+        If a count is not an integer, a time not a number, or a flag not a bool.
 
     Notes
     -----
@@ -390,8 +399,12 @@ def port_timeline(*, rate: float = 600.0, duration: float = 120.0, step: float =
 
     Raises
     ------
-    ValueError, TypeError
-        For an out-of-range parameter, or too many steps.
+    ValueError
+        If ``rate`` is not in [0, 10^7], ``duration`` not in (0, 3600], ``step``
+        not in [0.01, 60], ``duration / step`` exceeds 20000 steps, or a
+        :func:`port_budget` parameter is out of its range.
+    TypeError
+        If a parameter has the wrong type, or is not a :func:`port_budget` keyword.
 
     Notes
     -----
@@ -493,8 +506,11 @@ def server_time_wait(
 
     Raises
     ------
-    ValueError, TypeError
-        For an out-of-range or mistyped parameter.
+    ValueError
+        If ``close_rate`` is not in [0, 10^8], ``time_wait`` not in [0, 3600] or
+        ``max_tw_buckets`` not in [0, 2^31 − 1].
+    TypeError
+        If a rate or time is not a number, or ``max_tw_buckets`` not an integer.
 
     Notes
     -----
@@ -575,8 +591,12 @@ def keepalive_timeline(
 
     Raises
     ------
-    ValueError, TypeError
-        For an out-of-range or mistyped parameter.
+    ValueError
+        If ``idle`` or ``interval`` is not in [1, 32767] (``MAX_TCP_KEEPIDLE``),
+        ``probes`` not in [1, 127] (``MAX_TCP_KEEPCNT``) or ``user_timeout`` not in
+        [0, 2147483].
+    TypeError
+        If a time is not a number or ``probes`` not an integer.
 
     Notes
     -----
@@ -673,8 +693,12 @@ def retransmit_giveup(
 
     Raises
     ------
-    ValueError, TypeError
-        For an out-of-range or mistyped parameter.
+    ValueError
+        If ``rto`` is not in [0.2, 120], ``retries`` not in [1, 255],
+        ``user_timeout`` not in [0, 2147483] or ``first_retransmit`` not in
+        [rto, 240].
+    TypeError
+        If a time is not a number or ``retries`` not an integer.
 
     Notes
     -----
@@ -759,7 +783,8 @@ def dead_peer(
     Raises
     ------
     ValueError, TypeError
-        For an out-of-range or mistyped parameter.
+        As :func:`keepalive_timeline` (checked first) and
+        :func:`retransmit_giveup` raise them for their parameters.
 
     Notes
     -----

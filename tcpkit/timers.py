@@ -28,13 +28,8 @@ from ._validate import check_float, check_int
 from .linux import LINUX
 
 __all__ = [
-    "RetransmitSchedule",
-    "retries_timeout",
-    "syn_retransmit_schedule",
-    "synack_retransmit_schedule",
-    "fin_retransmit_schedule",
-    "data_retransmit_schedule",
-    "orphan_retries",
+    "RetransmitSchedule", "retries_timeout", "orphan_retries",
+    "syn_retransmit_schedule", "synack_retransmit_schedule", "fin_retransmit_schedule", "data_retransmit_schedule",
 ]
 
 _SYN_RETRIES = int(LINUX["tcp_syn_retries"].value)
@@ -92,6 +87,16 @@ def _ms(x: float) -> int:
     return int(round(x * 1000))
 
 
+#: Allowed range (s) of each RTO argument: ``TCP_RTO_MAX`` may be set from 1 s (``tcp_rto_max_ms``).
+_RTO_RANGE = {"initial_rto": (0.001, 120.0), "rto_base": (0.001, 120.0), "rto_max": (1.0, 120.0)}
+
+
+def _rto_ms(name: str, value: float) -> int:
+    """Check one RTO argument against :data:`_RTO_RANGE` and return it in whole milliseconds."""
+    lo, hi = _RTO_RANGE[name]
+    return _ms(check_float(name, value, lo=lo, hi=hi))
+
+
 def _model_timeout_ms(boundary: int, base_ms: int, max_ms: int) -> int:
     # tcp_timer.c tcp_model_timeout(); ilog2 = floor(log2)
     thresh = (max_ms // base_ms).bit_length() - 1
@@ -121,7 +126,10 @@ def retries_timeout(retries: int = _RETRIES2, *, rto_base: float = _RTO_MIN, rto
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If ``retries`` is not in [0, 255], ``rto_base`` not in [0.001, 120] or
+        ``rto_max`` not in [1, 120] (the message names the parameter).
+    TypeError
+        If ``retries`` is not an integer or an RTO is not a number.
 
     Notes
     -----
@@ -135,9 +143,7 @@ def retries_timeout(retries: int = _RETRIES2, *, rto_base: float = _RTO_MIN, rto
     (924.6, 102.2, 127.0)
     """
     retries = check_int("retries", retries, lo=0, hi=255)
-    rto_base = check_float("rto_base", rto_base, lo=0.001, hi=120.0)
-    rto_max = check_float("rto_max", rto_max, lo=1.0, hi=120.0)
-    return _model_timeout_ms(retries, _ms(rto_base), _ms(rto_max)) / 1000
+    return _model_timeout_ms(retries, _rto_ms("rto_base", rto_base), _rto_ms("rto_max", rto_max)) / 1000
 
 
 def syn_retransmit_schedule(
@@ -170,7 +176,9 @@ def syn_retransmit_schedule(
     Raises
     ------
     ValueError
-        If a parameter is out of range (the message names it and the range).
+        If ``retries`` or ``linear_timeouts`` is outside its range above, or
+        an RTO outside [0.001, 120] (``initial_rto``) / [1, 120] (``rto_max``);
+        the message names the parameter and the range.
 
     Notes
     -----
@@ -195,10 +203,8 @@ def syn_retransmit_schedule(
     (5, 7.0)
     """
     retries = check_int("retries", retries, lo=1, hi=_MAX_TCP_SYNCNT)
-    initial_rto = check_float("initial_rto", initial_rto, lo=0.001, hi=120.0)
-    rto_max = check_float("rto_max", rto_max, lo=1.0, hi=120.0)
+    base, cap = _rto_ms("initial_rto", initial_rto), _rto_ms("rto_max", rto_max)
     linear_timeouts = check_int("linear_timeouts", linear_timeouts, lo=0, hi=_MAX_TCP_SYNCNT)
-    base, cap = _ms(initial_rto), _ms(rto_max)
     budget = _model_timeout_ms(retries, base, cap)
     count_limit = retries + linear_timeouts
     rto = min(base, cap)
@@ -238,7 +244,8 @@ def synack_retransmit_schedule(
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If ``retries`` is not in [1, 255], ``initial_rto`` not in [0.001, 120]
+        or ``rto_max`` not in [1, 120].
 
     Notes
     -----
@@ -256,9 +263,7 @@ def synack_retransmit_schedule(
     ((0.0, 1.0, 3.0, 7.0, 15.0, 31.0), 63.0)
     """
     retries = check_int("retries", retries, lo=1, hi=255)
-    initial_rto = check_float("initial_rto", initial_rto, lo=0.001, hi=120.0)
-    rto_max = check_float("rto_max", rto_max, lo=1.0, hi=120.0)
-    base, cap = _ms(initial_rto), _ms(rto_max)
+    base, cap = _rto_ms("initial_rto", initial_rto), _rto_ms("rto_max", rto_max)
     t, sends, n = 0, [0], 0
     while True:
         t += min(base << n, cap) if n < 64 else cap
@@ -274,9 +279,11 @@ def _established_schedule(kind: str, retries: int, initial_rto: float, rto_max: 
     # retransmits_timed_out() measures from tp->retrans_stamp, which tcp_retransmit_skb() stamps at the
     # FIRST retransmission (not the original send); the check runs at every RTO expiry, before
     # retransmitting. Measured on Linux 6.18 (tests/test_capacity.py, tcp_retries2=3).
-    base, cap = _ms(rto_base), _ms(rto_max)
+    retries = check_int("retries", retries, lo=1, hi=255)
+    first_rto, cap, base = (_rto_ms(n, v) for n, v in (("initial_rto", initial_rto), ("rto_max", rto_max),
+                                                        ("rto_base", rto_base)))
     budget = _model_timeout_ms(retries, base, cap)
-    rto = min(_ms(initial_rto), cap)
+    rto = min(first_rto, cap)
     t, sends = 0, [0]
     first: int | None = None
     while True:
@@ -333,7 +340,8 @@ def fin_retransmit_schedule(
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If ``retries`` is not in [1, 255], ``initial_rto`` or ``rto_base`` not
+        in [0.001, 120], or ``rto_max`` not in [1, 120].
 
     Notes
     -----
@@ -347,10 +355,6 @@ def fin_retransmit_schedule(
     >>> s.model_timeout, s.give_up, s.retransmissions  # budget counts from the 1st retransmission
     (102.2, 204.6, 9)
     """
-    retries = check_int("retries", retries, lo=1, hi=255)
-    initial_rto = check_float("initial_rto", initial_rto, lo=0.001, hi=120.0)
-    rto_max = check_float("rto_max", rto_max, lo=1.0, hi=120.0)
-    rto_base = check_float("rto_base", rto_base, lo=0.001, hi=120.0)
     return _established_schedule("FIN", retries, initial_rto, rto_max, rto_base)
 
 
@@ -371,8 +375,4 @@ def data_retransmit_schedule(
     >>> s.model_timeout, s.give_up, s.retransmissions
     (924.6, 1044.6, 16)
     """
-    retries = check_int("retries", retries, lo=1, hi=255)
-    initial_rto = check_float("initial_rto", initial_rto, lo=0.001, hi=120.0)
-    rto_max = check_float("rto_max", rto_max, lo=1.0, hi=120.0)
-    rto_base = check_float("rto_base", rto_base, lo=0.001, hi=120.0)
     return _established_schedule("data", retries, initial_rto, rto_max, rto_base)
