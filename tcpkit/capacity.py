@@ -36,33 +36,23 @@ from dataclasses import dataclass
 
 from ._validate import check_bool, check_choice, check_float, check_int
 from .linux import LINUX
-from .timers import retries_timeout
+from .timers import _RETRIES2, _RTO_MAX, _RTO_MIN, retries_timeout
 
 __all__ = [
-    "four_tuple_limit",
-    "ServerLimits",
-    "server_limits",
-    "PortBudget",
-    "port_budget",
-    "PortTimeline",
-    "port_timeline",
-    "TimeWaitLoad",
-    "server_time_wait",
-    "KeepaliveTimeline",
-    "keepalive_timeline",
-    "RetransmitGiveUp",
-    "retransmit_giveup",
-    "DeadPeer",
-    "dead_peer",
+    "four_tuple_limit", "ServerLimits", "server_limits", "PortBudget", "port_budget", "PortTimeline", "port_timeline",
+    "TimeWaitLoad", "server_time_wait", "KeepaliveTimeline", "keepalive_timeline", "RetransmitGiveUp",
+    "retransmit_giveup", "DeadPeer", "dead_peer",
 ]
 
 _TW = float(LINUX["TCP_TIMEWAIT_LEN"].value)
 _PORT_LO = int(LINUX["ip_local_port_range_low"].value)
 _PORT_HI = int(LINUX["ip_local_port_range_high"].value)
-_RTO_MIN = float(LINUX["TCP_RTO_MIN"].value)
-_RTO_MAX = float(LINUX["TCP_RTO_MAX"].value)
+# keepalive: each default (sysctl tcp_keepalive_{time,intvl,probes}) beside the largest per-socket value
+_KEEPIDLE = float(LINUX["tcp_keepalive_time"].value)
+_KEEPINTVL = float(LINUX["tcp_keepalive_intvl"].value)
 #: TCP_KEEPIDLE / TCP_KEEPINTVL maximum (include/net/tcp.h MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL).
 MAX_TCP_KEEPIDLE = 32767
+_KEEPCNT = int(LINUX["tcp_keepalive_probes"].value)
 #: TCP_KEEPCNT maximum (include/net/tcp.h MAX_TCP_KEEPCNT).
 MAX_TCP_KEEPCNT = 127
 #: TCP_USER_TIMEOUT is an int of milliseconds (net/ipv4/tcp.c do_tcp_setsockopt).
@@ -137,14 +127,8 @@ class ServerLimits:
     bottleneck: str
 
 
-def server_limits(
-    *,
-    memory_mib: float = 4096.0,
-    fd_limit: int = int(LINUX["nr_open"].value),
-    reserved_fds: int = 16,
-    buffer_bytes: int = 0,
-    client_ips: int | None = None,
-) -> ServerLimits:
+def server_limits(*, memory_mib: float = 4096.0, fd_limit: int = int(LINUX["nr_open"].value), reserved_fds: int = 16,
+                  buffer_bytes: int = 0, client_ips: int | None = None) -> ServerLimits:
     """The number of concurrent connections a server can really hold.
 
     Parameters
@@ -564,13 +548,8 @@ class KeepaliveTimeline:
     detect_time: float
 
 
-def keepalive_timeline(
-    *,
-    idle: float = float(LINUX["tcp_keepalive_time"].value),
-    interval: float = float(LINUX["tcp_keepalive_intvl"].value),
-    probes: int = int(LINUX["tcp_keepalive_probes"].value),
-    user_timeout: float = 0.0,
-) -> KeepaliveTimeline:
+def keepalive_timeline(*, idle: float = _KEEPIDLE, interval: float = _KEEPINTVL, probes: int = _KEEPCNT,
+                       user_timeout: float = 0.0) -> KeepaliveTimeline:
     """The keepalive schedule of an idle connection whose peer has died silently.
 
     Parameters
@@ -664,13 +643,8 @@ class RetransmitGiveUp:
     give_up: float
 
 
-def retransmit_giveup(
-    *,
-    rto: float = _RTO_MIN,
-    retries: int = int(LINUX["tcp_retries2"].value),
-    user_timeout: float = 0.0,
-    first_retransmit: float | None = None,
-) -> RetransmitGiveUp:
+def retransmit_giveup(*, rto: float = _RTO_MIN, retries: int = _RETRIES2, user_timeout: float = 0.0,
+                      first_retransmit: float | None = None) -> RetransmitGiveUp:
     """The retransmission schedule of data nobody acknowledges, and the give-up time.
 
     Parameters
@@ -761,15 +735,8 @@ class DeadPeer:
     retransmit: RetransmitGiveUp
 
 
-def dead_peer(
-    *,
-    idle: float = float(LINUX["tcp_keepalive_time"].value),
-    interval: float = float(LINUX["tcp_keepalive_intvl"].value),
-    probes: int = int(LINUX["tcp_keepalive_probes"].value),
-    user_timeout: float = 0.0,
-    rto: float = _RTO_MIN,
-    retries: int = int(LINUX["tcp_retries2"].value),
-) -> DeadPeer:
+def dead_peer(*, idle: float = _KEEPIDLE, interval: float = _KEEPINTVL, probes: int = _KEEPCNT,
+              user_timeout: float = 0.0, rto: float = _RTO_MIN, retries: int = _RETRIES2) -> DeadPeer:
     """Keepalive detection (idle connection) beside retransmission give-up (data in flight).
 
     Parameters are those of :func:`keepalive_timeline` (``idle``, ``interval``,

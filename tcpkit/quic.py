@@ -163,15 +163,8 @@ class HolResult:
         return sum(r - a for rs, as_ in zip(ready, self.arrival) for r, a in zip(rs, as_))
 
 
-def hol_compare(
-    *,
-    n_streams: int = 3,
-    packets_per_stream: int = 4,
-    lost: int | None = 1,
-    rtt: float = 0.1,
-    tx_time: float = 0.005,
-    max_ack_delay: float = MAX_ACK_DELAY,
-) -> HolResult:
+def hol_compare(*, n_streams: int = 3, packets_per_stream: int = 4, lost: int | None = 1, rtt: float = 0.1,
+                tx_time: float = 0.005, max_ack_delay: float = MAX_ACK_DELAY) -> HolResult:
     """Delivery times per stream over one TCP connection vs one QUIC connection, one packet lost.
 
     Parameters
@@ -198,8 +191,12 @@ def hol_compare(
 
     Raises
     ------
-    ValueError, TypeError
-        For out-of-range or mistyped parameters.
+    ValueError
+        If ``n_streams`` is not in [1, 16], ``packets_per_stream`` not in [1, 64],
+        ``lost`` not in [0, n_streams·packets_per_stream − 1], ``rtt`` not in
+        (0, 10], ``tx_time`` not in (0, 1] or ``max_ack_delay`` not in [0, 1].
+    TypeError
+        If a count is not an integer or a time not a number.
 
     Notes
     -----
@@ -443,15 +440,9 @@ class FlowTrace:
         return None
 
 
-def flow_credit(
-    *,
-    stream_bytes: tuple[int, ...] = (200_000, 200_000, 200_000),
-    read_rate: tuple[int, ...] = (10_000, 150_000, 40_000),
-    initial_max_stream_data: int = 64_000,
-    initial_max_data: int = 160_000,
-    send_rate: int = 150_000,
-    rounds: int = 12,
-) -> FlowTrace:
+def flow_credit(*, stream_bytes: tuple[int, ...] = (200_000, 200_000, 200_000),
+                read_rate: tuple[int, ...] = (10_000, 150_000, 40_000), initial_max_stream_data: int = 64_000,
+                initial_max_data: int = 160_000, send_rate: int = 150_000, rounds: int = 12) -> FlowTrace:
     """Stream- and connection-level credit-based flow control, one round per RTT.
 
     Parameters
@@ -478,8 +469,12 @@ def flow_credit(
 
     Raises
     ------
-    ValueError, TypeError
-        For out-of-range or mistyped parameters.
+    ValueError
+        If there are not 1 to 8 streams, ``read_rate`` has another length than
+        ``stream_bytes``, a byte count is outside [0, 10**9], a window or
+        ``send_rate`` outside [1, 10**9], or ``rounds`` outside [1, 500].
+    TypeError
+        If ``stream_bytes`` or ``read_rate`` is not a tuple (or list) of integers.
 
     Notes
     -----
@@ -650,8 +645,12 @@ def migrate(
 
     Raises
     ------
-    ValueError, TypeError
-        For out-of-range or mistyped parameters.
+    ValueError
+        If ``rtt`` is not in (0, 10], ``client_bytes`` not in [21, 65527],
+        ``server_backlog`` not in [0, 10**8] or ``datagram`` not in [1200, 65527].
+    TypeError
+        If a size is not an integer, ``rtt`` not a number or ``nat_rebinding``
+        not a bool.
 
     Notes
     -----

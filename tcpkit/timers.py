@@ -146,12 +146,8 @@ def retries_timeout(retries: int = _RETRIES2, *, rto_base: float = _RTO_MIN, rto
     return _model_timeout_ms(retries, _rto_ms("rto_base", rto_base), _rto_ms("rto_max", rto_max)) / 1000
 
 
-def syn_retransmit_schedule(
-    retries: int = _SYN_RETRIES,
-    initial_rto: float = _INIT_RTO,
-    rto_max: float = _RTO_MAX,
-    linear_timeouts: int = _LINEAR,
-) -> RetransmitSchedule:
+def syn_retransmit_schedule(retries: int = _SYN_RETRIES, initial_rto: float = _INIT_RTO, rto_max: float = _RTO_MAX,
+                            linear_timeouts: int = _LINEAR) -> RetransmitSchedule:
     """When Linux sends each SYN of ``connect()`` and when it returns ETIMEDOUT.
 
     Parameters
@@ -220,11 +216,8 @@ def syn_retransmit_schedule(
     return RetransmitSchedule("SYN", tuple(x / 1000 for x in sends), t / 1000, budget / 1000, count_limit)
 
 
-def synack_retransmit_schedule(
-    retries: int = _SYNACK_RETRIES,
-    initial_rto: float = _INIT_RTO,
-    rto_max: float = _RTO_MAX,
-) -> RetransmitSchedule:
+def synack_retransmit_schedule(retries: int = _SYNACK_RETRIES, initial_rto: float = _INIT_RTO,
+                               rto_max: float = _RTO_MAX) -> RetransmitSchedule:
     """When a listener resends the SYN-ACK of one request and when it drops the request.
 
     Parameters
@@ -311,12 +304,8 @@ def orphan_retries(sysctl_value: int = int(LINUX["tcp_orphan_retries"].value), *
     return v
 
 
-def fin_retransmit_schedule(
-    retries: int = _ORPHAN_EFFECTIVE,
-    initial_rto: float = _RTO_MIN,
-    rto_max: float = _RTO_MAX,
-    rto_base: float = _RTO_MIN,
-) -> RetransmitSchedule:
+def fin_retransmit_schedule(retries: int = _ORPHAN_EFFECTIVE, initial_rto: float = _RTO_MIN, rto_max: float = _RTO_MAX,
+                            rto_base: float = _RTO_MIN) -> RetransmitSchedule:
     """FIN retransmissions of a closed (orphaned) socket, and when it is destroyed.
 
     Parameters
@@ -358,12 +347,8 @@ def fin_retransmit_schedule(
     return _established_schedule("FIN", retries, initial_rto, rto_max, rto_base)
 
 
-def data_retransmit_schedule(
-    retries: int = _RETRIES2,
-    initial_rto: float = _RTO_MIN,
-    rto_max: float = _RTO_MAX,
-    rto_base: float = _RTO_MIN,
-) -> RetransmitSchedule:
+def data_retransmit_schedule(retries: int = _RETRIES2, initial_rto: float = _RTO_MIN, rto_max: float = _RTO_MAX,
+                             rto_base: float = _RTO_MIN) -> RetransmitSchedule:
     """Data retransmissions on an established connection until ETIMEDOUT (``tcp_retries2``).
 
     Same rules and parameters as :func:`fin_retransmit_schedule` (``retries`` in
