@@ -124,8 +124,11 @@ def mss_for_mtu(mtu: int, *, ip_version: int = 4, timestamps: bool = False) -> M
 
     Raises
     ------
-    ValueError, TypeError
-        If a parameter is out of range or of the wrong type.
+    ValueError
+        If ``ip_version`` is not 4 or 6, or ``mtu`` not in [576, 65536] (IPv4) /
+        [1280, 65536] (IPv6).
+    TypeError
+        If ``mtu`` is not an integer or ``timestamps`` not a bool.
 
     Notes
     -----
@@ -307,8 +310,12 @@ def compare(
 
     Raises
     ------
-    ValueError, TypeError
-        If a parameter is out of range or of the wrong type.
+    ValueError
+        If ``loss`` is not in [0, 0.5], or ``message``, ``mtu`` or ``ip_version``
+        is out of the range given above (checked as in :func:`mss_for_mtu`).
+    TypeError
+        If ``message`` or ``mtu`` is not an integer, ``loss`` not a number or
+        ``timestamps`` not a bool.
 
     Notes
     -----
@@ -344,16 +351,8 @@ def compare(
     return Comparison(int(message), info.mtu, p, info.ip_version, bool(timestamps), info.mss, seg, frag)
 
 
-def monte_carlo(
-    message: int,
-    *,
-    mtu: int = 1500,
-    loss: float = 0.01,
-    ip_version: int = 4,
-    timestamps: bool = False,
-    trials: int = 10_000,
-    seed: int = 0,
-) -> Comparison:
+def monte_carlo(message: int, *, mtu: int = 1500, loss: float = 0.01, ip_version: int = 4, timestamps: bool = False,
+                trials: int = 10_000, seed: int = 0) -> Comparison:
     """Seeded simulation of the same two strategies; averages estimate :func:`compare`'s values.
 
     Parameters
@@ -363,7 +362,8 @@ def monte_carlo(
     trials : int
         Messages delivered per strategy, in [1, 1000000].
     seed : int
-        Seed of the private :class:`random.Random`, in [0, 2**32 − 1].
+        In [0, 2**32 − 1]; seeds a private :class:`random.Random`, so a given
+        seed always gives the same estimate.
 
     Returns
     -------

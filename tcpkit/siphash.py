@@ -165,8 +165,10 @@ def siphash_2u64(first: int, second: int, key: bytes) -> int:
 
     Raises
     ------
-    TypeError, ValueError
-        On a non-integer word, a word out of range or a bad key.
+    ValueError
+        If ``first`` or ``second`` is not in [0, 2**64 − 1], or ``key`` is not 16 bytes.
+    TypeError
+        If a word is not an integer or ``key`` not bytes-like.
 
     Notes
     -----
@@ -204,8 +206,10 @@ def siphash_4u32(a: int, b: int, c: int, d: int, key: bytes) -> int:
 
     Raises
     ------
-    TypeError, ValueError
-        On a non-integer word, a word out of range or a bad key.
+    ValueError
+        If one of ``a``–``d`` is not in [0, 2**32 − 1], or ``key`` is not 16 bytes.
+    TypeError
+        If a word is not an integer or ``key`` not bytes-like.
 
     Notes
     -----

@@ -412,8 +412,12 @@ def cookie_v4_check(saddr: object, daddr: object, sport: int, dport: int, client
 
     Raises
     ------
-    TypeError, ValueError
-        On a bad parameter.
+    ValueError
+        If an address string is not IPv4, a port is not in [0, 65535], or
+        ``client_isn``, ``cookie`` or ``minute`` is not in [0, 2**32 − 1].
+    TypeError
+        If an address is neither a string nor :class:`ipaddress.IPv4Address`, a
+        number not an integer, or ``secrets`` not a :class:`SynCookieSecrets`.
 
     Notes
     -----
@@ -510,7 +514,8 @@ def explain_cookie(saddr: object, daddr: object, sport: int, dport: int, client_
     Raises
     ------
     TypeError, ValueError
-        On a bad parameter.
+        For a bad address, port, ISN, MSS or minute, with the message of
+        :func:`cookie_v4_init_sequence`, which runs the same checks.
 
     Examples
     --------
@@ -544,7 +549,7 @@ def explain_check(saddr: object, daddr: object, sport: int, dport: int, client_i
     Raises
     ------
     TypeError, ValueError
-        On a bad parameter.
+        As :func:`cookie_v4_check` (the same checks run).
 
     Examples
     --------
@@ -609,8 +614,10 @@ def cookie_init_timestamp(ts_now: int, *, wscale: int | None = None, sack: bool 
 
     Raises
     ------
-    TypeError, ValueError
-        On a bad parameter.
+    ValueError
+        If ``ts_now`` is not in [0, 2**32 − 1] or ``wscale`` not in [0, 14].
+    TypeError
+        If ``ts_now`` or ``wscale`` is not an integer, or ``sack`` / ``ecn`` not a bool.
 
     Notes
     -----
@@ -656,8 +663,10 @@ def cookie_timestamp_decode(tsecr: int | None, *, ts_off: int = 0) -> TimestampO
 
     Raises
     ------
-    TypeError, ValueError
-        On a bad parameter.
+    ValueError
+        If ``tsecr`` or ``ts_off`` is not in [0, 2**32 − 1].
+    TypeError
+        If either is not an integer.
 
     Notes
     -----
@@ -733,8 +742,10 @@ def cookie_handshake(saddr: object, daddr: object, sport: int, dport: int, clien
 
     Raises
     ------
-    TypeError, ValueError
-        On a bad parameter.
+    ValueError
+        If ``ack`` is not one of :data:`ACK_SCENARIOS` or ``secret_seed`` is negative.
+    TypeError
+        If ``secret_seed`` is not an integer.
 
     Examples
     --------
