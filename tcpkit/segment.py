@@ -21,8 +21,9 @@ from __future__ import annotations
 import enum
 import ipaddress
 import struct
-from dataclasses import dataclass, replace
-from typing import ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import ClassVar, TypeVar
 
 from ._validate import check_bytes, check_int
 
@@ -102,14 +103,35 @@ class TcpOption:
 
     ``kind`` is the option kind byte, ``name`` a short label, and
     :meth:`to_bytes` the exact kind–length–value encoding (RFC 9293 §3.2).
+    A fixed-size option declares its value as a :mod:`struct` ``layout`` of
+    its fields (see :func:`_option`); the layout gives the encoding, the
+    parser's length check, and the range of every field (an ``H`` field is
+    16 bits, so in [0, 65535]).
     """
 
     __slots__ = ()
     kind: ClassVar[int]
     name: ClassVar[str]
+    #: :mod:`struct` codes of the value (one per field), or None for a variable-length value.
+    layout: ClassVar[str | None] = ""
+    #: ``str.format`` template of :attr:`text`, given the option as ``{0}``.
+    template: ClassVar[str] = "{0.name}"
+    _field_names: ClassVar[tuple[str, ...]] = ()
 
-    def to_bytes(self) -> bytes:  # pragma: no cover - every subclass overrides
-        raise TypeError("TcpOption is abstract")
+    def __post_init__(self) -> None:
+        for code, fname in zip(self.layout or "", self._field_names):
+            check_int(fname, getattr(self, fname), lo=0, hi=(1 << 8 * struct.calcsize(code)) - 1)
+
+    def _value(self) -> bytes:
+        """The value bytes that follow kind and length."""
+        return struct.pack("!" + (self.layout or ""), *(getattr(self, f) for f in self._field_names))
+
+    def to_bytes(self) -> bytes:
+        """Kind, length, value; EOL and NOP are the kind byte alone (RFC 9293 §3.2)."""
+        if self.kind in _ONE_BYTE_KINDS:
+            return bytes((self.kind,))
+        value = self._value()
+        return bytes((self.kind, 2 + len(value))) + value
 
     @property
     def length(self) -> int:
@@ -119,31 +141,38 @@ class TcpOption:
     @property
     def text(self) -> str:
         """A short human-readable form, e.g. ``'MSS 1460'``."""
-        return self.name
+        return self.template.format(self)
 
 
+#: RFC 9293 §3.2: End of Option List and No-Operation have no length byte.
+_ONE_BYTE_KINDS = (0, 1)
+_O = TypeVar("_O", bound=TcpOption)
+
+
+def _option(kind: int, name: str, layout: str | None = "", template: str = "{0.name}") -> Callable[[type[_O]], type[_O]]:
+    """Class decorator (outside ``@dataclass``): set an option class's kind, name, layout and text template."""
+
+    def setup(cls: type[_O]) -> type[_O]:
+        cls.kind, cls.name, cls.layout, cls.template = kind, name, layout, template
+        cls._field_names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+        return cls
+
+    return setup
+
+
+@_option(0, "EOL")
 @dataclass(frozen=True, slots=True)
 class Eol(TcpOption):
     """End of Option List (kind 0, one byte). Everything after it is padding (RFC 9293 §3.2)."""
 
-    kind: ClassVar[int] = 0
-    name: ClassVar[str] = "EOL"
 
-    def to_bytes(self) -> bytes:
-        return b"\x00"
-
-
+@_option(1, "NOP")
 @dataclass(frozen=True, slots=True)
 class Nop(TcpOption):
     """No-Operation (kind 1, one byte), used to align the next option (RFC 9293 §3.2)."""
 
-    kind: ClassVar[int] = 1
-    name: ClassVar[str] = "NOP"
 
-    def to_bytes(self) -> bytes:
-        return b"\x01"
-
-
+@_option(2, "MSS", "H", "MSS {0.value}")
 @dataclass(frozen=True, slots=True)
 class Mss(TcpOption):
     """Maximum Segment Size (kind 2, length 4): the largest segment the sender can *receive*.
@@ -155,20 +184,9 @@ class Mss(TcpOption):
     """
 
     value: int
-    kind: ClassVar[int] = 2
-    name: ClassVar[str] = "MSS"
-
-    def __post_init__(self) -> None:
-        check_int("value", self.value, lo=0, hi=0xFFFF)
-
-    def to_bytes(self) -> bytes:
-        return struct.pack("!BBH", 2, 4, self.value)
-
-    @property
-    def text(self) -> str:
-        return f"MSS {self.value}"
 
 
+@_option(3, "WS", "B", "WS {0.shift}")
 @dataclass(frozen=True, slots=True)
 class WindowScale(TcpOption):
     """Window Scale (kind 3, length 3): shift count for the sender's receive window (RFC 7323 §2).
@@ -181,36 +199,20 @@ class WindowScale(TcpOption):
     """
 
     shift: int
-    kind: ClassVar[int] = 3
-    name: ClassVar[str] = "WS"
-
-    def __post_init__(self) -> None:
-        check_int("shift", self.shift, lo=0, hi=0xFF)
-
-    def to_bytes(self) -> bytes:
-        return struct.pack("!BBB", 3, 3, self.shift)
 
     @property
     def effective_shift(self) -> int:
         """``min(shift, 14)`` (RFC 7323 §2.3)."""
         return min(self.shift, 14)
 
-    @property
-    def text(self) -> str:
-        return f"WS {self.shift}"
 
-
+@_option(4, "SACK_PERM")
 @dataclass(frozen=True, slots=True)
 class SackPermitted(TcpOption):
     """SACK-Permitted (kind 4, length 2), only in SYN segments (RFC 2018 §2)."""
 
-    kind: ClassVar[int] = 4
-    name: ClassVar[str] = "SACK_PERM"
 
-    def to_bytes(self) -> bytes:
-        return b"\x04\x02"
-
-
+@_option(5, "SACK", None)
 @dataclass(frozen=True, slots=True)
 class Sack(TcpOption):
     """SACK blocks (kind 5, length 2 + 8·n): received byte ranges above the cumulative ACK (RFC 2018 §3).
@@ -224,8 +226,6 @@ class Sack(TcpOption):
     """
 
     blocks: tuple[tuple[int, int], ...]
-    kind: ClassVar[int] = 5
-    name: ClassVar[str] = "SACK"
 
     def __post_init__(self) -> None:
         if not isinstance(self.blocks, tuple):
@@ -237,15 +237,15 @@ class Sack(TcpOption):
             check_int(f"blocks[{i}][0]", blk[0], lo=0, hi=0xFFFFFFFF)
             check_int(f"blocks[{i}][1]", blk[1], lo=0, hi=0xFFFFFFFF)
 
-    def to_bytes(self) -> bytes:
-        body = b"".join(struct.pack("!II", a, b) for a, b in self.blocks)
-        return struct.pack("!BB", 5, 2 + len(body)) + body
+    def _value(self) -> bytes:
+        return b"".join(struct.pack("!II", a, b) for a, b in self.blocks)
 
     @property
     def text(self) -> str:
         return "SACK " + " ".join(f"{a}-{b}" for a, b in self.blocks)
 
 
+@_option(8, "TS", "II", "TS {0.tsval}/{0.tsecr}")
 @dataclass(frozen=True, slots=True)
 class Timestamps(TcpOption):
     """Timestamps (kind 8, length 10): TSval and TSecr, for RTTM and PAWS (RFC 7323 §3).
@@ -258,23 +258,12 @@ class Timestamps(TcpOption):
 
     tsval: int
     tsecr: int = 0
-    kind: ClassVar[int] = 8
-    name: ClassVar[str] = "TS"
-
-    def __post_init__(self) -> None:
-        check_int("tsval", self.tsval, lo=0, hi=0xFFFFFFFF)
-        check_int("tsecr", self.tsecr, lo=0, hi=0xFFFFFFFF)
-
-    def to_bytes(self) -> bytes:
-        return struct.pack("!BBII", 8, 10, self.tsval, self.tsecr)
-
-    @property
-    def text(self) -> str:
-        return f"TS {self.tsval}/{self.tsecr}"
 
 
 _KNOWN: dict[int, type[TcpOption]] = {c.kind: c for c in (Eol, Nop, Mss, WindowScale, SackPermitted, Sack, Timestamps)}
-_FIXED_LEN = {2: 4, 3: 3, 4: 2, 8: 10}
+#: The length byte each fixed-size option must carry: 2 + the size of its layout.
+_FIXED_LEN = {k: 2 + struct.calcsize("!" + c.layout) for k, c in _KNOWN.items()
+              if c.layout is not None and k not in _ONE_BYTE_KINDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +281,8 @@ class RawOption(TcpOption):
     kind: int  # type: ignore[misc]
     data: bytes = b""
     name: ClassVar[str] = "opt"
+    layout: ClassVar[str | None] = None
+    template: ClassVar[str] = "kind {0.kind}"
 
     def __post_init__(self) -> None:
         check_int("kind", self.kind, lo=0, hi=0xFF)
@@ -300,12 +291,8 @@ class RawOption(TcpOption):
         object.__setattr__(self, "data", check_bytes("data", self.data))
         check_int("len(data)", len(self.data), lo=0, hi=MAX_OPTION_BYTES - 2)
 
-    def to_bytes(self) -> bytes:
-        return bytes((self.kind, 2 + len(self.data))) + self.data
-
-    @property
-    def text(self) -> str:
-        return f"kind {self.kind}"
+    def _value(self) -> bytes:
+        return self.data
 
 
 def _opt_label(kind: int) -> str:
@@ -374,18 +361,12 @@ def parse_options(data: bytes, *, offset: int = 20) -> tuple[TcpOption, ...]:
                 f"(byte {offset + n})"
             )
         body = data[i + 2 : i + length]
-        if kind == 2:
-            opts.append(Mss(struct.unpack("!H", body)[0]))
-        elif kind == 3:
-            opts.append(WindowScale(body[0]))
-        elif kind == 4:
-            opts.append(SackPermitted())
+        if kind in _FIXED_LEN:         # MSS, WS, SACK-Permitted, Timestamps: the layout decodes the value
+            cls = _KNOWN[kind]
+            opts.append(cls(*struct.unpack("!" + (cls.layout or ""), body)))
         elif kind == 5:
             vals = struct.unpack(f"!{len(body) // 4}I", body)
             opts.append(Sack(tuple((vals[j], vals[j + 1]) for j in range(0, len(vals), 2))))
-        elif kind == 8:
-            tsval, tsecr = struct.unpack("!II", body)
-            opts.append(Timestamps(tsval, tsecr))
         else:
             opts.append(RawOption(kind, bytes(body)))
         i += length
@@ -485,6 +466,14 @@ def pseudo_header(src: Address, dst: Address, protocol: int, length: int) -> byt
     return s.packed + d.packed + struct.pack("!I3xB", length, protocol)
 
 
+def _packet(name: str, data: bytes, header: int, proto: str) -> bytes:
+    """``data`` as bytes, checked to hold at least a ``header``-byte ``proto`` header."""
+    b = check_bytes(name, data)
+    if len(b) < header:
+        raise ValueError(f"{name} must be at least {header} bytes (a {proto} header), got {len(b)}")
+    return b
+
+
 def tcp_checksum(src: Address, dst: Address, segment: bytes) -> int:
     """The TCP checksum of ``segment`` (header + data) between ``src`` and ``dst``.
 
@@ -506,7 +495,10 @@ def tcp_checksum(src: Address, dst: Address, segment: bytes) -> int:
     Raises
     ------
     ValueError
-        Segment shorter than 20 bytes, bad addresses (see :func:`pseudo_header`).
+        If ``segment`` is shorter than 20 bytes, or an address does not parse or
+        the two are of different IP versions (see :func:`pseudo_header`).
+    TypeError
+        If ``segment`` is not bytes-like.
 
     Notes
     -----
@@ -520,9 +512,7 @@ def tcp_checksum(src: Address, dst: Address, segment: bytes) -> int:
     >>> hex(tcp_checksum("192.0.2.1", "198.51.100.7", syn))
     '0x283d'
     """
-    seg = check_bytes("segment", segment)
-    if len(seg) < 20:
-        raise ValueError(f"segment must be at least 20 bytes (a TCP header), got {len(seg)}")
+    seg = _packet("segment", segment, 20, "TCP")
     zeroed = seg[:16] + b"\x00\x00" + seg[18:]
     return internet_checksum(pseudo_header(src, dst, PROTO_TCP, len(seg)) + zeroed)
 
@@ -549,7 +539,10 @@ def udp_checksum(src: Address, dst: Address, datagram: bytes) -> int:
     Raises
     ------
     ValueError
-        Datagram shorter than 8 bytes, or bad addresses.
+        If ``datagram`` is shorter than 8 bytes, or the addresses are bad (as in
+        :func:`tcp_checksum`).
+    TypeError
+        If ``datagram`` is not bytes-like.
 
     Examples
     --------
@@ -557,9 +550,7 @@ def udp_checksum(src: Address, dst: Address, datagram: bytes) -> int:
     >>> hex(udp_checksum("192.0.2.1", "198.51.100.7", d))
     '0x9616'
     """
-    dg = check_bytes("datagram", datagram)
-    if len(dg) < 8:
-        raise ValueError(f"datagram must be at least 8 bytes (a UDP header), got {len(dg)}")
+    dg = _packet("datagram", datagram, 8, "UDP")
     zeroed = dg[:6] + b"\x00\x00" + dg[8:]
     c = internet_checksum(pseudo_header(src, dst, PROTO_UDP, len(dg)) + zeroed)
     return c or 0xFFFF
@@ -581,8 +572,8 @@ def verify_tcp_checksum(src: Address, dst: Address, segment: bytes) -> bool:
 
     Raises
     ------
-    ValueError
-        Segment shorter than 20 bytes, or bad addresses.
+    ValueError, TypeError
+        As :func:`tcp_checksum`, for the same ``segment`` and addresses.
 
     Notes
     -----
@@ -595,9 +586,7 @@ def verify_tcp_checksum(src: Address, dst: Address, segment: bytes) -> bool:
     >>> verify_tcp_checksum("10.0.0.1", "10.0.0.2", seg), verify_tcp_checksum("10.0.0.1", "10.0.0.3", seg)
     (True, False)
     """
-    seg = check_bytes("segment", segment)
-    if len(seg) < 20:
-        raise ValueError(f"segment must be at least 20 bytes (a TCP header), got {len(seg)}")
+    seg = _packet("segment", segment, 20, "TCP")
     return internet_checksum(pseudo_header(src, dst, PROTO_TCP, len(seg)) + seg) == 0
 
 
@@ -620,8 +609,8 @@ def verify_udp_checksum(src: Address, dst: Address, datagram: bytes) -> bool:
 
     Raises
     ------
-    ValueError
-        Datagram shorter than 8 bytes, or bad addresses.
+    ValueError, TypeError
+        As :func:`udp_checksum`: a datagram under 8 bytes or bad addresses.
 
     Examples
     --------
@@ -630,9 +619,7 @@ def verify_udp_checksum(src: Address, dst: Address, datagram: bytes) -> bool:
     >>> verify_udp_checksum("::1", "::2", UdpHeader(1, 2).to_bytes(b"x"))             # … not over IPv6
     False
     """
-    dg = check_bytes("datagram", datagram)
-    if len(dg) < 8:
-        raise ValueError(f"datagram must be at least 8 bytes (a UDP header), got {len(dg)}")
+    dg = _packet("datagram", datagram, 8, "UDP")
     if dg[6:8] == b"\x00\x00":
         return _addr("src", src).version == 4
     return internet_checksum(pseudo_header(src, dst, PROTO_UDP, len(dg)) + dg) == 0
