@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._validate import check_bool, check_float, check_int
+from ._validate import check_bool, check_choice, check_float, check_int
 
 __all__ = [
     "K_PACKET_THRESHOLD",
@@ -152,15 +152,17 @@ class HolResult:
         """When the last stream is complete over QUIC (s)."""
         return max(max(s) for s in self.quic_ready)
 
+    def ready(self, transport: str) -> tuple[tuple[float, ...], ...]:
+        """:attr:`tcp_ready` or :attr:`quic_ready`; ``transport`` must be ``"tcp"`` or ``"quic"`` (else ValueError)."""
+        return self.tcp_ready if check_choice("transport", transport, ("tcp", "quic")) == "tcp" else self.quic_ready
+
     def stream_done(self, transport: str) -> tuple[float, ...]:
         """Completion time of every stream over ``"tcp"`` or ``"quic"``."""
-        ready = self.tcp_ready if transport == "tcp" else self.quic_ready
-        return tuple(max(s) for s in ready)
+        return tuple(max(s) for s in self.ready(transport))
 
     def blocked_time(self, transport: str) -> float:
-        """Total time chunks spent received but unreadable (s), summed over chunks."""
-        ready = self.tcp_ready if transport == "tcp" else self.quic_ready
-        return sum(r - a for rs, as_ in zip(ready, self.arrival) for r, a in zip(rs, as_))
+        """Total time chunks spent received but unreadable (s), summed over chunks (``"tcp"`` or ``"quic"``)."""
+        return sum(r - a for rs, as_ in zip(self.ready(transport), self.arrival) for r, a in zip(rs, as_))
 
 
 def hol_compare(*, n_streams: int = 3, packets_per_stream: int = 4, lost: int | None = 1, rtt: float = 0.1,
