@@ -264,3 +264,13 @@ def test_type_errors(fn, kw, name):
 def test_rtt_out_of_range_always_rejected(x):
     with pytest.raises(ValueError, match="^rtt must be"):
         hol_compare(rtt=x)
+
+
+@given(st.one_of(st.text(max_size=6), st.integers(), st.none()).filter(lambda t: t not in ("tcp", "quic")))
+def test_hol_result_rejects_an_unknown_transport(transport):
+    r = hol_compare(n_streams=2, packets_per_stream=2, lost=0)
+    for method in (r.stream_done, r.blocked_time, r.ready):
+        with pytest.raises(ValueError) as ei:
+            method(transport)
+        assert str(ei.value) == f"transport must be one of 'tcp', 'quic', got {transport!r}"
+    assert r.ready("tcp") == r.tcp_ready and r.ready("quic") == r.quic_ready

@@ -447,3 +447,33 @@ def test_parse_real_linux_syn_on_loopback():
     finally:
         cli.close()
         srv.close()
+
+
+# -- options: the struct layout of each fixed-size option gives its field ranges and length byte --------------
+def test_fixed_option_lengths_are_those_of_the_rfcs():
+    from tcpkit.segment import _FIXED_LEN
+
+    # RFC 9293 §3.2 (MSS 4), RFC 7323 §2.2 (WS 3) and §3.2 (TS 10), RFC 2018 §2 (SACK-Permitted 2)
+    assert _FIXED_LEN == {2: 4, 3: 3, 4: 2, 8: 10}
+    for opt in (Mss(1460), WindowScale(7), SackPermitted(), Timestamps(1, 2)):
+        assert opt.length == _FIXED_LEN[opt.kind] == opt.to_bytes()[1]
+
+
+@given(st.integers(-(2**40), 2**40))
+def test_option_fields_accept_exactly_their_wire_width(v):
+    for make, name, bits in ((Mss, "value", 16), (WindowScale, "shift", 8),
+                             (lambda x: Timestamps(x), "tsval", 32), (lambda x: Timestamps(0, x), "tsecr", 32)):
+        hi = (1 << bits) - 1
+        if 0 <= v <= hi:
+            opt = make(v)
+            assert parse_options(opt.to_bytes()) == (opt,)
+        else:
+            with pytest.raises(ValueError) as ei:
+                make(v)
+            assert str(ei.value) == f"{name} must be in [0, {hi}], got {v}"
+
+
+@given(st.one_of(st.floats(), st.text(max_size=3), st.booleans(), st.none()))
+def test_option_fields_must_be_integers(v):
+    with pytest.raises(TypeError, match="^value must be an integer, got "):
+        Mss(v)

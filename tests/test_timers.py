@@ -172,3 +172,23 @@ def test_data_schedule_agrees_with_the_kernel_checked_capacity_model():
         d = data_retransmit_schedule(retries=retries)
         assert g.give_up == pytest.approx(d.give_up)
         assert len(g.retransmit_times) == d.retransmissions
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["initial_rto", "rto_max", "rto_base"]))
+def test_every_schedule_checks_its_rto_arguments_by_name(x, name):
+    lo = 1.0 if name == "rto_max" else 0.001
+    funcs = [fin_retransmit_schedule, data_retransmit_schedule]
+    if name != "rto_base":
+        funcs += [syn_retransmit_schedule, synack_retransmit_schedule]
+    for f in funcs:
+        if lo <= x <= 120.0:
+            assert f(**{name: x}).give_up > 0
+        else:
+            with pytest.raises(ValueError, match=f"^{name} must be "):
+                f(**{name: x})
+    if name != "initial_rto":
+        if lo <= x <= 120.0:
+            assert retries_timeout(3, **{name: x}) > 0
+        else:
+            with pytest.raises(ValueError, match=f"^{name} must be "):
+                retries_timeout(3, **{name: x})
