@@ -117,14 +117,16 @@ class TcpOption:
     #: ``str.format`` template of :attr:`text`, given the option as ``{0}``.
     template: ClassVar[str] = "{0.name}"
     _field_names: ClassVar[tuple[str, ...]] = ()
+    _struct: ClassVar[struct.Struct] = struct.Struct("!")
+    _limits: ClassVar[tuple[tuple[str, int], ...]] = ()   # (field, largest value its struct code holds)
 
     def __post_init__(self) -> None:
-        for code, fname in zip(self.layout or "", self._field_names):
-            check_int(fname, getattr(self, fname), lo=0, hi=(1 << 8 * struct.calcsize(code)) - 1)
+        for fname, hi in self._limits:
+            check_int(fname, getattr(self, fname), lo=0, hi=hi)
 
     def _value(self) -> bytes:
         """The value bytes that follow kind and length."""
-        return struct.pack("!" + (self.layout or ""), *(getattr(self, f) for f in self._field_names))
+        return self._struct.pack(*[getattr(self, f) for f in self._field_names])
 
     def to_bytes(self) -> bytes:
         """Kind, length, value; EOL and NOP are the kind byte alone (RFC 9293 §3.2)."""
@@ -155,6 +157,8 @@ def _option(kind: int, name: str, layout: str | None = "", template: str = "{0.n
     def setup(cls: type[_O]) -> type[_O]:
         cls.kind, cls.name, cls.layout, cls.template = kind, name, layout, template
         cls._field_names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+        cls._struct = struct.Struct("!" + (layout or ""))
+        cls._limits = tuple((f, (1 << 8 * struct.calcsize(code)) - 1) for code, f in zip(layout or "", cls._field_names))
         return cls
 
     return setup
@@ -363,7 +367,7 @@ def parse_options(data: bytes, *, offset: int = 20) -> tuple[TcpOption, ...]:
         body = data[i + 2 : i + length]
         if kind in _FIXED_LEN:         # MSS, WS, SACK-Permitted, Timestamps: the layout decodes the value
             cls = _KNOWN[kind]
-            opts.append(cls(*struct.unpack("!" + (cls.layout or ""), body)))
+            opts.append(cls(*cls._struct.unpack(body)))
         elif kind == 5:
             vals = struct.unpack(f"!{len(body) // 4}I", body)
             opts.append(Sack(tuple((vals[j], vals[j + 1]) for j in range(0, len(vals), 2))))

@@ -97,6 +97,18 @@ def _rto_ms(name: str, value: float) -> int:
     return _ms(check_float(name, value, lo=lo, hi=hi))
 
 
+def _base_and_cap(base_name: str, base: float, rto_max: float) -> tuple[int, int]:
+    """The RTO ``tcp_model_timeout`` doubles from and its ceiling, in ms; the base may not exceed the ceiling.
+
+    The kernel's ``ilog2(rto_max / rto_base)`` needs ``rto_base <= rto_max``
+    (true of its constants: 0.2 s or 1 s against at least 1 s).
+    """
+    b, cap = _rto_ms(base_name, base), _rto_ms("rto_max", rto_max)
+    if b > cap:
+        raise ValueError(f"{base_name} must be ≤ rto_max ({cap / 1000:g}), got {b / 1000:g}")
+    return b, cap
+
+
 def _model_timeout_ms(boundary: int, base_ms: int, max_ms: int) -> int:
     # tcp_timer.c tcp_model_timeout(); ilog2 = floor(log2)
     thresh = (max_ms // base_ms).bit_length() - 1
@@ -143,7 +155,7 @@ def retries_timeout(retries: int = _RETRIES2, *, rto_base: float = _RTO_MIN, rto
     (924.6, 102.2, 127.0)
     """
     retries = check_int("retries", retries, lo=0, hi=255)
-    return _model_timeout_ms(retries, _rto_ms("rto_base", rto_base), _rto_ms("rto_max", rto_max)) / 1000
+    return _model_timeout_ms(retries, *_base_and_cap("rto_base", rto_base, rto_max)) / 1000
 
 
 def syn_retransmit_schedule(retries: int = _SYN_RETRIES, initial_rto: float = _INIT_RTO, rto_max: float = _RTO_MAX,
@@ -199,7 +211,7 @@ def syn_retransmit_schedule(retries: int = _SYN_RETRIES, initial_rto: float = _I
     (5, 7.0)
     """
     retries = check_int("retries", retries, lo=1, hi=_MAX_TCP_SYNCNT)
-    base, cap = _rto_ms("initial_rto", initial_rto), _rto_ms("rto_max", rto_max)
+    base, cap = _base_and_cap("initial_rto", initial_rto, rto_max)
     linear_timeouts = check_int("linear_timeouts", linear_timeouts, lo=0, hi=_MAX_TCP_SYNCNT)
     budget = _model_timeout_ms(retries, base, cap)
     count_limit = retries + linear_timeouts
@@ -256,7 +268,7 @@ def synack_retransmit_schedule(retries: int = _SYNACK_RETRIES, initial_rto: floa
     ((0.0, 1.0, 3.0, 7.0, 15.0, 31.0), 63.0)
     """
     retries = check_int("retries", retries, lo=1, hi=255)
-    base, cap = _rto_ms("initial_rto", initial_rto), _rto_ms("rto_max", rto_max)
+    base, cap = _base_and_cap("initial_rto", initial_rto, rto_max)
     t, sends, n = 0, [0], 0
     while True:
         t += min(base << n, cap) if n < 64 else cap
@@ -273,8 +285,8 @@ def _established_schedule(kind: str, retries: int, initial_rto: float, rto_max: 
     # FIRST retransmission (not the original send); the check runs at every RTO expiry, before
     # retransmitting. Measured on Linux 6.18 (tests/test_capacity.py, tcp_retries2=3).
     retries = check_int("retries", retries, lo=1, hi=255)
-    first_rto, cap, base = (_rto_ms(n, v) for n, v in (("initial_rto", initial_rto), ("rto_max", rto_max),
-                                                        ("rto_base", rto_base)))
+    first_rto = _rto_ms("initial_rto", initial_rto)
+    base, cap = _base_and_cap("rto_base", rto_base, rto_max)
     budget = _model_timeout_ms(retries, base, cap)
     rto = min(first_rto, cap)
     t, sends = 0, [0]

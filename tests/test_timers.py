@@ -192,3 +192,18 @@ def test_every_schedule_checks_its_rto_arguments_by_name(x, name):
         else:
             with pytest.raises(ValueError, match=f"^{name} must be "):
                 retries_timeout(3, **{name: x})
+
+
+@given(st.floats(0.001, 120.0), st.floats(1.0, 120.0))
+def test_the_model_base_may_not_exceed_rto_max(base, cap):
+    # tcp_model_timeout() takes ilog2(rto_max / rto_base): the kernel's base (0.2 s, 1 s) never exceeds rto_max
+    calls = [(syn_retransmit_schedule, "initial_rto"), (synack_retransmit_schedule, "initial_rto"),
+             (fin_retransmit_schedule, "rto_base"), (data_retransmit_schedule, "rto_base"),
+             (lambda **kw: retries_timeout(8, **kw), "rto_base")]
+    for f, name in calls:
+        if round(base * 1000) <= round(cap * 1000):
+            f(**{name: base, "rto_max": cap})
+        else:
+            with pytest.raises(ValueError) as ei:
+                f(**{name: base, "rto_max": cap})
+            assert str(ei.value) == f"{name} must be ≤ rto_max ({round(cap * 1000) / 1000:g}), got {round(base * 1000) / 1000:g}"
