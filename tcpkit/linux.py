@@ -164,8 +164,14 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
        "对“细流”使用线性（不翻倍）超时；默认关闭"),
     _d("tcp_fastopen", 1, "", "ip-sysctl.rst tcp_fastopen; RFC 7413",
        "TFO 位图：0x1 客户端启用，0x2 服务端启用"),
-    _d("tcp_slow_start_after_idle", 1, "", "ip-sysctl.rst tcp_slow_start_after_idle; RFC 5681 §4.1",
-       "空闲超过一个 RTO 后把 cwnd 降回初始值"),
+    _d("tcp_slow_start_after_idle", 1, "", "ip-sysctl.rst tcp_slow_start_after_idle; net/ipv4/tcp_output.c "
+       "tcp_cwnd_restart(); RFC 2861, RFC 5681 §4.1",
+       "空闲超过一个 RTO 后，每空闲一个 RTO 把 cwnd 减半，但不低于初始窗口"),
+    _d("tcp_adv_win_scale", 1, "", "ip-sysctl.rst tcp_adv_win_scale (\"Obsolete since linux-6.6\")",
+       "旧内核按 缓冲区/2^N 估算开销：1 表示只有一半缓冲区通告为窗口", note="6.6 起不再使用，改用 scaling_ratio"),
+    _d("TCP_DEFAULT_SCALING_RATIO", 0.5, "", "include/net/tcp.h TCP_DEFAULT_SCALING_RATIO (1 << (TCP_RMEM_TO_WIN_SCALE-1)) "
+       "/ 256; updated from skb->len/skb->truesize in tcp_measure_rcv_mss()",
+       "新连接假定的 窗口/缓冲区 比例（之后按实测的 skb 有效载荷比例更新）"),
     _d("tcp_moderate_rcvbuf", 1, "", "ip-sysctl.rst tcp_moderate_rcvbuf", "接收缓冲区自动调节"),
     _d("tcp_autocorking", 1, "", "ip-sysctl.rst tcp_autocorking", "自动合并小写操作（类似 TCP_CORK）"),
     _d("tcp_rmem_min", 4096, "B", "ip-sysctl.rst tcp_rmem[0]", "接收缓冲区最小值"),

@@ -42,6 +42,8 @@ SYSCTLS = {
     "ipfrag_time": ("net/ipv4/ipfrag_time", int),
     "ip_default_ttl": ("net/ipv4/ip_default_ttl", int),
     "tcp_rmem_min": ("net/ipv4/tcp_rmem", lambda s: int(s.split()[0])),
+    "tcp_adv_win_scale": ("net/ipv4/tcp_adv_win_scale", int),
+    "tcp_slow_start_after_idle": ("net/ipv4/tcp_slow_start_after_idle", int),
     "tcp_wmem_min": ("net/ipv4/tcp_wmem", lambda s: int(s.split()[0])),
     "tcp_wmem_max": ("net/ipv4/tcp_wmem", lambda s: int(s.split()[2])),
 }
