@@ -128,7 +128,8 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
     _d("TCP_MIN_MSS", 88, "B", "include/net/tcp.h TCP_MIN_MSS", "MSS 的最小值"),
     _d("tcp_min_snd_mss", 48, "B", "ip-sysctl.rst tcp_min_snd_mss", "对端通告 MSS 的下限"),
     _d("loopback_mss", 65495, "B", "measured on 6.18 in SYNs on lo: min(MTU 65536, IPv4 max 65535) − 40", "回环接口上的 MSS"),
-    _d("tcp_rmem_default", 131072, "B", "ip-sysctl.rst tcp_rmem[1]", "接收缓冲区初始大小"),
+    _d("tcp_rmem_default", 131072, "B", "ip-sysctl.rst tcp_rmem[1] (\"results in initial window of 65535\"); "
+       "commit a337531b942b", "接收缓冲区初始大小", since="4.20", note="4.20 之前为 87380"),
     _d("tcp_wmem_default", 16384, "B", "ip-sysctl.rst tcp_wmem[1]", "发送缓冲区初始大小"),
     _d("cubic_beta", 717 / 1024, "", "net/ipv4/tcp_cubic.c beta=717 / BICTCP_BETA_SCALE", "CUBIC 乘性减因子"),
     _d("cubic_c", 410 / 1024, "", "net/ipv4/tcp_cubic.c bic_scale=41 → 410/1024", "CUBIC 常数 C"),
@@ -167,8 +168,9 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
     _d("tcp_slow_start_after_idle", 1, "", "ip-sysctl.rst tcp_slow_start_after_idle; net/ipv4/tcp_output.c "
        "tcp_cwnd_restart(); RFC 2861, RFC 5681 §4.1",
        "空闲超过一个 RTO 后，每空闲一个 RTO 把 cwnd 减半，但不低于初始窗口"),
-    _d("tcp_adv_win_scale", 1, "", "ip-sysctl.rst tcp_adv_win_scale (\"Obsolete since linux-6.6\")",
-       "旧内核按 缓冲区/2^N 估算开销：1 表示只有一半缓冲区通告为窗口", note="6.6 起不再使用，改用 scaling_ratio"),
+    _d("tcp_adv_win_scale", 1, "", "ip-sysctl.rst tcp_adv_win_scale (\"Obsolete since linux-6.6\"); commit b49960a05e32",
+       "旧内核按 缓冲区/2^N 估算开销：1 表示只有一半缓冲区通告为窗口", since="3.4",
+       note="3.4 之前为 2（commit b49960a05e32）；6.6 起不再使用，改用 scaling_ratio"),
     _d("TCP_DEFAULT_SCALING_RATIO", 0.5, "", "include/net/tcp.h TCP_DEFAULT_SCALING_RATIO (1 << (TCP_RMEM_TO_WIN_SCALE-1)) "
        "/ 256; updated from skb->len/skb->truesize in tcp_measure_rcv_mss()",
        "新连接假定的 窗口/缓冲区 比例（之后按实测的 skb 有效载荷比例更新）"),
@@ -180,7 +182,7 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
        "between 131072 and 32MB depending on RAM; netdev patch \"tcp: increase tcp_rmem[2] to 32 MB\" "
        "(E. Dumazet, 2025-05-13); measured 33554432 on 6.18",
        "接收缓冲区自动调节的上限", since="6.16",
-       note="6.16 之前为 6 MiB（6291456，2012 年 commit b49960a05e32 起）；内存小的机器更低"),
+       note="3.4 至 6.15 为 6 MiB（6291456，commit b49960a05e32）；内存小的机器更低"),
     _d("tcp_wmem_min", 4096, "B", "ip-sysctl.rst tcp_wmem[0]", "发送缓冲区最小值"),
     _d("tcp_wmem_max", 4194304, "B", "ip-sysctl.rst tcp_wmem[2]: between 64 KiB and 4 MB depending on RAM",
        "发送缓冲区自动调节的上限", note="依内存大小而定，此为文档给出的典型上限 4 MiB"),
@@ -202,7 +204,9 @@ HISTORY: Mapping[str, tuple[tuple[tuple[int, int], Number], ...]] = MappingProxy
     "tcp_syn_retries": (((0, 0), 5), ((3, 7), 6)),
     "tcp_syn_linear_timeouts": (((0, 0), 0), ((6, 5), 4)),
     "tcp_tw_reuse": (((0, 0), 0), ((4, 18), 2)),
-    "tcp_rmem_max": (((3, 8), 6291456), ((6, 16), 33554432)),
+    "tcp_rmem_max": (((3, 4), 6291456), ((6, 16), 33554432)),
+    "tcp_rmem_default": (((0, 0), 87380), ((4, 20), 131072)),
+    "tcp_adv_win_scale": (((0, 0), 2), ((3, 4), 1)),
 })
 
 

@@ -127,6 +127,7 @@ def test_tcp_rmem_max_changed_in_6_16():
     assert value_for_kernel("tcp_rmem_max", "6.16") == 32 * 2**20
     assert value_for_kernel("tcp_rmem_max", "6.18.44-fc-v1252") == LINUX["tcp_rmem_max"].value
     assert value_for_kernel("somaxconn", "5.3") == 128
+    assert value_for_kernel("tcp_rmem_default", "4.19") == 87380
     assert value_for_kernel("TCP_TIMEWAIT_LEN", "4.19") == 60  # no history: same everywhere
 
 
@@ -137,7 +138,7 @@ def test_value_for_kernel_rejects_bad_versions(bad):
 
 
 def test_value_for_kernel_rejects_too_old_and_unknown():
-    with pytest.raises(ValueError, match="kernel must be at least 3.8"):
+    with pytest.raises(ValueError, match="kernel must be at least 3.4"):
         value_for_kernel("tcp_rmem_max", "3.2")
     with pytest.raises(ValueError, match="name must be one of"):
         value_for_kernel("tcp_nope", "6.18")
@@ -149,6 +150,27 @@ def test_value_for_kernel_is_a_table_value_or_a_clear_error(major, minor, tail):
     try:
         got = value_for_kernel("tcp_rmem_max", kernel)
     except ValueError as exc:
-        assert (major, minor) < (3, 8) and "at least 3.8" in str(exc)
+        assert (major, minor) < (3, 4) and "at least 3.4" in str(exc)
     else:
         assert got == (32 * 2**20 if (major, minor) >= (6, 16) else 6 * 2**20)
+
+
+def test_linux_model_has_no_book_tooling():
+    """issue 11: the defaults table is a model; gluing into pages lives in tcpkit.book_glue."""
+    import ast
+    import inspect
+
+    import tcpkit.linux as linux_mod
+
+    tree = ast.parse(inspect.getsource(linux_mod))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(m.startswith(("myst_nb", "IPython", "tcpkit.book_glue")) for m in imported)
+    assert not hasattr(linux_mod, "glue_defaults")
+
+
+def test_glue_defaults_outside_a_kernel_does_nothing(capsys):
+    from tcpkit.book_glue import glue_defaults
+
+    assert glue_defaults({"x": 1, "y": "text"}) is None
+    assert capsys.readouterr() == ("", "")
