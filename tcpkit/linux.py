@@ -3,23 +3,26 @@
 >>> LINUX["tcp_syn_retries"].value
 6
 
-Chapters never retype a Linux number: they read it from :data:`LINUX` (or glue
-it into the page with :func:`glue_defaults`, which makes the value available
-to MyST prose as ``{glue:}`linux_<name>```). Models take their default
-parameters from here too.
+Chapters never retype a Linux number: they read it from :data:`LINUX` (the
+book glues every entry into its pages as ``{glue:}`linux_<name>``` with
+:func:`tcpkit.book_glue.glue_defaults`, which is book tooling, not part of
+this model). Models take their default parameters from here too.
 
 Values are those of a current mainline kernel (read in source, and measured
 on Linux 6.18 on loopback; see ``../shared/tcp-facts.md`` §0 and §2). Where a
-default changed, ``since`` names the kernel version and ``note`` the old value.
+default changed, ``since`` names the kernel version and ``note`` the old value;
+:func:`value_for_kernel` gives the value of such an entry for an older kernel
+(the history is in :data:`HISTORY`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["LinuxDefault", "LINUX", "value", "glue_defaults", "defaults_table_rows"]
+__all__ = ["LinuxDefault", "LINUX", "HISTORY", "value", "value_for_kernel", "defaults_table_rows"]
 
 Number = int | float
 
@@ -125,7 +128,8 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
     _d("TCP_MIN_MSS", 88, "B", "include/net/tcp.h TCP_MIN_MSS", "MSS 的最小值"),
     _d("tcp_min_snd_mss", 48, "B", "ip-sysctl.rst tcp_min_snd_mss", "对端通告 MSS 的下限"),
     _d("loopback_mss", 65495, "B", "measured on 6.18 in SYNs on lo: min(MTU 65536, IPv4 max 65535) − 40", "回环接口上的 MSS"),
-    _d("tcp_rmem_default", 131072, "B", "ip-sysctl.rst tcp_rmem[1]", "接收缓冲区初始大小"),
+    _d("tcp_rmem_default", 131072, "B", "ip-sysctl.rst tcp_rmem[1] (\"results in initial window of 65535\"); "
+       "commit a337531b942b", "接收缓冲区初始大小", since="4.20", note="4.20 之前为 87380"),
     _d("tcp_wmem_default", 16384, "B", "ip-sysctl.rst tcp_wmem[1]", "发送缓冲区初始大小"),
     _d("cubic_beta", 717 / 1024, "", "net/ipv4/tcp_cubic.c beta=717 / BICTCP_BETA_SCALE", "CUBIC 乘性减因子"),
     _d("cubic_c", 410 / 1024, "", "net/ipv4/tcp_cubic.c bic_scale=41 → 410/1024", "CUBIC 常数 C"),
@@ -161,13 +165,24 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
        "对“细流”使用线性（不翻倍）超时；默认关闭"),
     _d("tcp_fastopen", 1, "", "ip-sysctl.rst tcp_fastopen; RFC 7413",
        "TFO 位图：0x1 客户端启用，0x2 服务端启用"),
-    _d("tcp_slow_start_after_idle", 1, "", "ip-sysctl.rst tcp_slow_start_after_idle; RFC 5681 §4.1",
-       "空闲超过一个 RTO 后把 cwnd 降回初始值"),
+    _d("tcp_slow_start_after_idle", 1, "", "ip-sysctl.rst tcp_slow_start_after_idle; net/ipv4/tcp_output.c "
+       "tcp_cwnd_restart(); RFC 2861, RFC 5681 §4.1",
+       "空闲超过一个 RTO 后，每空闲一个 RTO 把 cwnd 减半，但不低于初始窗口"),
+    _d("tcp_adv_win_scale", 1, "", "ip-sysctl.rst tcp_adv_win_scale (\"Obsolete since linux-6.6\"); commit b49960a05e32",
+       "旧内核按 缓冲区/2^N 估算开销：1 表示只有一半缓冲区通告为窗口", since="3.4",
+       note="3.4 之前为 2（commit b49960a05e32）；6.6 起不再使用，改用 scaling_ratio"),
+    _d("TCP_DEFAULT_SCALING_RATIO", 0.5, "", "include/net/tcp.h TCP_DEFAULT_SCALING_RATIO (1 << (TCP_RMEM_TO_WIN_SCALE-1)) "
+       "/ 256; updated from skb->len/skb->truesize in tcp_measure_rcv_mss()",
+       "新连接假定的 窗口/缓冲区 比例（之后按实测的 skb 有效载荷比例更新）"),
     _d("tcp_moderate_rcvbuf", 1, "", "ip-sysctl.rst tcp_moderate_rcvbuf", "接收缓冲区自动调节"),
     _d("tcp_autocorking", 1, "", "ip-sysctl.rst tcp_autocorking", "自动合并小写操作（类似 TCP_CORK）"),
     _d("tcp_rmem_min", 4096, "B", "ip-sysctl.rst tcp_rmem[0]", "接收缓冲区最小值"),
-    _d("tcp_rmem_max", 6291456, "B", "ip-sysctl.rst tcp_rmem[2]: between 131072 and 6 MB depending on RAM",
-       "接收缓冲区自动调节的上限", note="依内存大小而定，此为文档给出的典型上限 6 MiB"),
+    _d("tcp_rmem_max", 33554432, "B",
+       "net/ipv4/tcp.c tcp_init(): max(131072, min(32 MiB, RAM/128)); ip-sysctl.rst tcp_rmem[2]: "
+       "between 131072 and 32MB depending on RAM; netdev patch \"tcp: increase tcp_rmem[2] to 32 MB\" "
+       "(E. Dumazet, 2025-05-13); measured 33554432 on 6.18",
+       "接收缓冲区自动调节的上限", since="6.16",
+       note="3.4 至 6.15 为 6 MiB（6291456，commit b49960a05e32）；内存小的机器更低"),
     _d("tcp_wmem_min", 4096, "B", "ip-sysctl.rst tcp_wmem[0]", "发送缓冲区最小值"),
     _d("tcp_wmem_max", 4194304, "B", "ip-sysctl.rst tcp_wmem[2]: between 64 KiB and 4 MB depending on RAM",
        "发送缓冲区自动调节的上限", note="依内存大小而定，此为文档给出的典型上限 4 MiB"),
@@ -180,6 +195,19 @@ _ENTRIES: tuple[LinuxDefault, ...] = (
 
 #: Name → :class:`LinuxDefault`. Read-only.
 LINUX: Mapping[str, LinuxDefault] = MappingProxyType({d.name: d for d in _ENTRIES})
+
+#: Name → ((first kernel version, value), …) in ascending order, for the defaults
+#: whose value depends on the kernel version. The last row equals :data:`LINUX`.
+#: Sources are the ``source`` / ``note`` of the entry in :data:`LINUX`.
+HISTORY: Mapping[str, tuple[tuple[tuple[int, int], Number], ...]] = MappingProxyType({
+    "somaxconn": (((0, 0), 128), ((5, 4), 4096)),
+    "tcp_syn_retries": (((0, 0), 5), ((3, 7), 6)),
+    "tcp_syn_linear_timeouts": (((0, 0), 0), ((6, 5), 4)),
+    "tcp_tw_reuse": (((0, 0), 0), ((4, 18), 2)),
+    "tcp_rmem_max": (((3, 4), 6291456), ((6, 16), 33554432)),
+    "tcp_rmem_default": (((0, 0), 87380), ((4, 20), 131072)),
+    "tcp_adv_win_scale": (((0, 0), 2), ((3, 4), 1)),
+})
 
 
 def value(name: str) -> Number:
@@ -196,6 +224,40 @@ def value(name: str) -> Number:
         raise ValueError(f"name must be one of {', '.join(sorted(LINUX))}, got {name!r}") from None
 
 
+def _parse_version(kernel: str) -> tuple[int, int]:
+    m = re.match(r"(\d+)\.(\d+)", kernel) if isinstance(kernel, str) else None
+    if m is None:
+        raise ValueError(f"kernel must look like '6.18' or '6.18.44-…', got {kernel!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def value_for_kernel(name: str, kernel: str) -> Number:
+    """The default ``name`` on Linux ``kernel`` (``"6.15"``, or a ``uname -r`` string).
+
+    Entries without a version history (see :data:`HISTORY`) have the same value
+    on every kernel the book discusses.
+
+    >>> value_for_kernel("tcp_rmem_max", "6.15") == 6 * 2**20
+    True
+    >>> value_for_kernel("tcp_rmem_max", "6.18.44-generic") == 32 * 2**20
+    True
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not in :data:`LINUX`, if ``kernel`` is not a version
+        string, or if ``kernel`` is older than the first version recorded.
+    """
+    current = value(name)
+    ver = _parse_version(kernel)
+    rows = HISTORY.get(name)
+    if rows is None:
+        return current
+    if ver < rows[0][0]:
+        raise ValueError(f"kernel must be at least {rows[0][0][0]}.{rows[0][0][1]} for {name}, got {kernel!r}")
+    return [v for since, v in rows if since <= ver][-1]
+
+
 def defaults_table_rows() -> list[tuple[str, str, str, str, str]]:
     """Rows (name, value with unit, meaning, since/note, source) for the appendix table."""
     rows = []
@@ -204,33 +266,3 @@ def defaults_table_rows() -> list[tuple[str, str, str, str, str]]:
         hist = "；".join(x for x in (f"自 {d.since} 起" if d.since else "", d.note) if x)
         rows.append((d.name, f"{v} {d.unit}".strip(), d.meaning, hist, d.source))
     return rows
-
-
-def glue_defaults(extra: Mapping[str, object] | None = None) -> None:
-    """Glue every default (as ``linux_<name>``) and ``extra`` into the page.
-
-    In a Jupyter Book build this makes ``{glue:}`linux_tcp_syn_retries``` work
-    in the prose. Outside a build (JupyterLab, Binder, where ``myst_nb`` is not
-    installed) it does nothing and prints nothing.
-    """
-    try:
-        from myst_nb import glue
-    except ImportError:  # reading the notebook in JupyterLab: nothing to do
-        return
-    for d in _ENTRIES:
-        glue(f"linux_{d.name}", d.value, display=False)
-    for k, v in (extra or {}).items():
-        glue(k, _Text(v) if isinstance(v, str) else v, display=False)
-
-
-class _Text:
-    """A string glued as itself (a plain ``str`` would show up in the page with its quotes)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def _repr_pretty_(self, p: object, cycle: bool) -> None:
-        p.text(self.text)  # type: ignore[attr-defined]

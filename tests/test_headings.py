@@ -11,20 +11,28 @@ from conftest import ROOT, SEED
 
 HEADINGS_FILE = Path(__file__).with_name("seed_headings.txt")
 SKIP = {"", "下方偏底层细节，待整理"}
+# Typos of the notes that the book fixes in its headings (the errata page lists them): note text → book text.
+TYPO_FIXES = {"tcptwreuse": "tcp_tw_reuse"}
 
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def fix_typos(heading: str) -> str:
+    for typo, fixed in TYPO_FIXES.items():
+        heading = heading.replace(typo, fixed)
+    return heading
+
+
 def seed_headings(text: str) -> list[str]:
-    """Distinct headings of the notes, a leading 'Q：' dropped, empty/editorial ones left out."""
+    """Distinct headings of the notes, a leading 'Q：' dropped, typos fixed, empty/editorial ones left out."""
     out: list[str] = []
     for line in text.splitlines():
         m = re.match(r"^#+\s*(.*?)\s*$", line)
         if not m:
             continue
-        h = _norm(re.sub(r"^Q：", "", m.group(1)))
+        h = fix_typos(_norm(re.sub(r"^Q：", "", m.group(1))))
         if h not in SKIP and h not in out:
             out.append(h)
     return out
@@ -40,6 +48,12 @@ def test_committed_heading_list_matches_the_notes():
 def test_seed_heading_parser_drops_q_prefix_and_duplicates():
     text = "## 基本概念\n#### Q：甲？\n#### 甲？\n#### \n#### 下方偏底层细节，待整理\n"
     assert seed_headings(text) == ["基本概念", "甲？"]
+
+
+def test_seed_heading_parser_fixes_the_notes_typos():
+    assert seed_headings("### tcptwreuse 是什么？\n") == ["tcp_tw_reuse 是什么？"]
+    committed = HEADINGS_FILE.read_text(encoding="utf-8")
+    assert not any(typo in committed for typo in TYPO_FIXES)
 
 
 class _Headings(HTMLParser):

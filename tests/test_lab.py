@@ -233,3 +233,48 @@ def test_listen_queue_without_listener():
             listen_queue(s.getsockname()[1])
         finally:
             s.close()
+
+
+# -- the SYN race in two network namespaces (root) --------------------------------------
+
+
+@pytest.mark.kernel
+def test_syn_race_in_window_new_syn_gets_rst_and_connect_is_refused():
+    """tcp_check_req(): an in-window SYN ≠ the request's ISN → embryonic_reset → RST/ACK to the NEW SYN."""
+    from tcpkit.lab.experiments import syn_race
+
+    assert os.geteuid() == 0, "creates network namespaces: needs root (CI runs as root)"
+    run = syn_race(in_window=True)
+    assert run.old_request_state == "SYN_RECV"
+    assert run.connect_result == "ECONNREFUSED"
+    assert run.embryonic_rsts == 1
+    delivered = [(p.direction, p.flags, p.seq, p.ack) for p in run.packets if p.delivered]
+    # the answer to the retransmitted SYN Y is RST/ACK acknowledging Y, and no SYN-ACK for Y ever comes
+    assert delivered[-1] == ("S→C", "RST/ACK", "0", "Y+1")
+    assert not any(p.flags == "SYN/ACK" and p.ack == "Y+1" for p in run.packets)
+    # the old request's SYN-ACK (ack X+1) never reached the client's IP layer
+    assert [p.delivered for p in run.packets if p.ack == "X+1"] == [False]
+
+
+@pytest.mark.kernel
+def test_syn_race_out_of_window_dup_ack_then_client_rst_then_connection():
+    from tcpkit.lab.experiments import syn_race
+
+    assert os.geteuid() == 0, "creates network namespaces: needs root (CI runs as root)"
+    run = syn_race(in_window=False)
+    assert run.old_request_state == "SYN_RECV"
+    assert run.connect_result == "ok"
+    seen = [(p.direction, p.flags, p.seq, p.ack) for p in run.packets if p.delivered]
+    i = seen.index(("S→C", "ACK", "S1+1", "X+1"))          # duplicate ACK for the old request
+    assert seen[i + 1] == ("C→S", "RST", "X+1", "-")       # the client's RST removes it
+    assert ("S→C", "SYN/ACK", "S2", "Y+1") in seen[i + 2:]  # a later SYN Y is answered normally
+    j = seen.index(("S→C", "SYN/ACK", "S2", "Y+1"))
+    # it answers the SYN Y after the RST: the connect() SYN and its first retransmission were not enough
+    assert sum(1 for s in seen[:j] if s[:3] == ("C→S", "SYN", "Y")) >= 3
+
+
+def test_syn_race_rejects_a_bad_gap():
+    from tcpkit.lab.experiments import syn_race
+
+    with pytest.raises(ValueError, match="gap"):
+        syn_race(gap=2.0)

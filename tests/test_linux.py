@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tcpkit.linux import LINUX, defaults_table_rows, value
+from tcpkit.linux import HISTORY, LINUX, defaults_table_rows, value, value_for_kernel
 
 # table name → (sysctl path under /proc/sys, how to turn the text into the table's value)
 SYSCTLS = {
@@ -38,6 +41,18 @@ SYSCTLS = {
     "TCP_RTO_MAX": ("net/ipv4/tcp_rto_max_ms", lambda s: int(s) / 1e3),
     "ipfrag_time": ("net/ipv4/ipfrag_time", int),
     "ip_default_ttl": ("net/ipv4/ip_default_ttl", int),
+    "tcp_rmem_min": ("net/ipv4/tcp_rmem", lambda s: int(s.split()[0])),
+    "tcp_adv_win_scale": ("net/ipv4/tcp_adv_win_scale", int),
+    "tcp_slow_start_after_idle": ("net/ipv4/tcp_slow_start_after_idle", int),
+    "tcp_wmem_min": ("net/ipv4/tcp_wmem", lambda s: int(s.split()[0])),
+    "tcp_wmem_max": ("net/ipv4/tcp_wmem", lambda s: int(s.split()[2])),
+}
+
+# entries whose default depends on the kernel version: compared with value_for_kernel(this kernel)
+VERSIONED_SYSCTLS = {
+    "tcp_rmem_max": ("net/ipv4/tcp_rmem", lambda s: int(s.split()[2])),
+    "somaxconn": ("net/core/somaxconn", int),
+    "tcp_syn_linear_timeouts": ("net/ipv4/tcp_syn_linear_timeouts", int),
 }
 
 
@@ -79,7 +94,7 @@ def test_table_matches_a_fresh_network_namespace_of_this_kernel():
     ns = f"tcpkit-defaults-{uuid.uuid4().hex[:8]}"
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
-        paths = sorted({p for p, _ in SYSCTLS.values()})
+        paths = sorted({p for p, _ in [*SYSCTLS.values(), *VERSIONED_SYSCTLS.values()]})
         script = "import sys\nfor p in sys.argv[1:]:\n    print(open('/proc/sys/' + p).read().strip().replace('\\t', ' '))\n"
         out = subprocess.run(["ip", "netns", "exec", ns, "python3", "-c", script, *paths],
                              check=True, capture_output=True, text=True, timeout=30).stdout.splitlines()
@@ -91,4 +106,71 @@ def test_table_matches_a_fresh_network_namespace_of_this_kernel():
         got = conv(live[path])
         if got != pytest.approx(LINUX[name].value):
             mismatches[name] = (LINUX[name].value, got)
+    kernel = platform.release()
+    for name, (path, conv) in VERSIONED_SYSCTLS.items():
+        got = conv(live[path])
+        if got != value_for_kernel(name, kernel):
+            mismatches[name] = (value_for_kernel(name, kernel), got, kernel)
     assert mismatches == {}
+
+
+def test_history_ends_with_the_table_value_and_its_since_version():
+    for name, rows in HISTORY.items():
+        assert [v for v, _ in rows] == sorted(v for v, _ in rows), name
+        assert rows[-1][1] == LINUX[name].value, name
+        if LINUX[name].since:
+            assert ".".join(map(str, rows[-1][0])) == LINUX[name].since, name
+
+
+def test_tcp_rmem_max_changed_in_6_16():
+    assert value_for_kernel("tcp_rmem_max", "6.15.11") == 6 * 2**20
+    assert value_for_kernel("tcp_rmem_max", "6.16") == 32 * 2**20
+    assert value_for_kernel("tcp_rmem_max", "6.18.44-fc-v1252") == LINUX["tcp_rmem_max"].value
+    assert value_for_kernel("somaxconn", "5.3") == 128
+    assert value_for_kernel("tcp_rmem_default", "4.19") == 87380
+    assert value_for_kernel("TCP_TIMEWAIT_LEN", "4.19") == 60  # no history: same everywhere
+
+
+@pytest.mark.parametrize("bad", ["", "six", "6.x", "-1"])
+def test_value_for_kernel_rejects_bad_versions(bad):
+    with pytest.raises(ValueError, match="kernel must look like"):
+        value_for_kernel("tcp_rmem_max", bad)
+
+
+def test_value_for_kernel_rejects_too_old_and_unknown():
+    with pytest.raises(ValueError, match="kernel must be at least 3.4"):
+        value_for_kernel("tcp_rmem_max", "3.2")
+    with pytest.raises(ValueError, match="name must be one of"):
+        value_for_kernel("tcp_nope", "6.18")
+
+
+@given(major=st.integers(0, 99), minor=st.integers(0, 99), tail=st.sampled_from(["", ".3", ".44-generic", "-rc1"]))
+def test_value_for_kernel_is_a_table_value_or_a_clear_error(major, minor, tail):
+    kernel = f"{major}.{minor}{tail}"
+    try:
+        got = value_for_kernel("tcp_rmem_max", kernel)
+    except ValueError as exc:
+        assert (major, minor) < (3, 4) and "at least 3.4" in str(exc)
+    else:
+        assert got == (32 * 2**20 if (major, minor) >= (6, 16) else 6 * 2**20)
+
+
+def test_linux_model_has_no_book_tooling():
+    """issue 11: the defaults table is a model; gluing into pages lives in tcpkit.book_glue."""
+    import ast
+    import inspect
+
+    import tcpkit.linux as linux_mod
+
+    tree = ast.parse(inspect.getsource(linux_mod))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(m.startswith(("myst_nb", "IPython", "tcpkit.book_glue")) for m in imported)
+    assert not hasattr(linux_mod, "glue_defaults")
+
+
+def test_glue_defaults_outside_a_kernel_does_nothing(capsys):
+    from tcpkit.book_glue import glue_defaults
+
+    assert glue_defaults({"x": 1, "y": "text"}) is None
+    assert capsys.readouterr() == ("", "")

@@ -22,6 +22,7 @@ a row with ``agree == False`` after the timeout, never as a race.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import functools
 import os
@@ -31,6 +32,7 @@ import struct
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,7 +43,10 @@ from ..fsm import State
 from .predict import predict_states
 from .proc import ProcSocket, read_sockets
 
-__all__ = ["Step", "LabRun", "EXPERIMENTS", "run_experiment", "run_all", "listen_queue", "require_linux"]
+__all__ = [
+    "Step", "LabRun", "EXPERIMENTS", "run_experiment", "run_all", "listen_queue", "require_linux",
+    "RacePacket", "SynRaceRun", "syn_race",
+]
 
 _HOSTS = ("127.0.0.1", "::1")
 
@@ -696,3 +701,260 @@ def run_experiment(name: str, *, host: str = "127.0.0.1", timeout: float = 2.0, 
 def run_all(*, host: str = "127.0.0.1", timeout: float = 2.0) -> list[LabRun]:
     """Run every experiment of :data:`EXPERIMENTS` in order (see :func:`run_experiment`)."""
     return [run_experiment(n, host=host, timeout=timeout) for n in EXPERIMENTS]
+
+
+# ---------------------------------------------------------------------------
+# a network-namespace experiment: a new SYN meets the old SYN's request sock
+# ---------------------------------------------------------------------------
+
+_CLONE_NEWNET = 0x40000000
+_S_IP, _C_IP, _RACE_PORT = "10.203.0.1", "10.203.0.2", 8080
+_BOGUS_MAC = "02:00:00:00:00:99"
+_FLAG_NAMES = ((0x02, "SYN"), (0x04, "RST"), (0x01, "FIN"), (0x10, "ACK"))
+_SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+
+
+@dataclass(frozen=True, slots=True)
+class RacePacket:
+    """One TCP segment seen on the client's veth during :func:`syn_race`.
+
+    ``seq`` and ``ack`` are written relative to the ISNs (``"Y"`` = the client
+    socket's ISN, ``"X"`` = the old SYN's ISN, ``"ISN_s"`` = the server's), so
+    the record is the same on every run; ``delivered`` is False for a segment
+    the client's IP layer never saw (sent to a MAC address nobody has).
+    """
+
+    t: float
+    direction: str
+    flags: str
+    seq: str
+    ack: str
+    delivered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SynRaceRun:
+    """The record of :func:`syn_race`.
+
+    Attributes
+    ----------
+    in_window : bool
+        Whether the new ISN ``Y`` lies inside the old request's receive window.
+    old_request_state : str
+        The server's state for the 4-tuple after the old SYN (``"SYN_RECV"``).
+    connect_result : str
+        What the client's ``connect()`` returned: ``"ok"`` or an errno name.
+    connect_time : float
+        Seconds from ``connect()`` to its outcome.
+    embryonic_rsts : int
+        How much ``TcpExt: EmbryonicRsts`` grew in the server's namespace
+        (``tcp_check_req()`` → ``embryonic_reset`` counts there).
+    packets : tuple of RacePacket
+    """
+
+    in_window: bool
+    old_request_state: str
+    connect_result: str
+    connect_time: float
+    embryonic_rsts: int
+    packets: tuple[RacePacket, ...]
+
+    def markdown(self) -> str:
+        """The segments as a Markdown table (times rounded to 0.1 s)."""
+        head = "| 时间 | 方向 | 标志 | seq | ack | 客户端收到 |\n|---|---|---|---|---|---|\n"
+        return head + "\n".join(
+            f"| {p.t:.1f} s | {p.direction} | {p.flags} | {p.seq} | {p.ack} | {'是' if p.delivered else '否（MAC 不对，被丢弃）'} |"
+            for p in self.packets
+        )
+
+
+def _setns(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.setns(fd, _CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise LabError(f"setns({path}) failed: {os.strerror(err)}")
+    finally:
+        os.close(fd)
+
+
+def _ip(*args: str) -> str:
+    out = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10, check=False)
+    if out.returncode != 0:
+        raise LabError(f"ip {' '.join(args)} failed: {out.stderr.strip()}")
+    return out.stdout
+
+
+@contextmanager
+def _netns_pair() -> Iterator[tuple[str, str]]:
+    """Two fresh namespaces (server, client) joined by a veth pair; always deleted."""
+    if os.geteuid() != 0:
+        raise LabError("this experiment creates network namespaces and needs root")
+    tag = uuid.uuid4().hex[:6]
+    srv, cli = f"tcpkit-race-s-{tag}", f"tcpkit-race-c-{tag}"
+    _ip("netns", "add", srv)
+    try:
+        _ip("netns", "add", cli)
+        _ip("link", "add", f"trs{tag}", "netns", srv, "type", "veth", "peer", "name", f"trc{tag}", "netns", cli)
+        for ns, dev, addr in ((srv, f"trs{tag}", _S_IP), (cli, f"trc{tag}", _C_IP)):
+            _ip("-n", ns, "addr", "add", addr + "/24", "dev", dev)
+            _ip("-n", ns, "link", "set", dev, "up")
+            _ip("-n", ns, "link", "set", "lo", "up")
+        yield srv, cli
+    finally:
+        for ns in (srv, cli):
+            subprocess.run(["ip", "netns", "delete", ns], capture_output=True, check=False)
+
+
+def _tcp_syn(sport: int, dport: int, seq: int) -> bytes:
+    """A bare SYN from the client address (no options), checksum over the RFC 9293 §3.1 pseudo-header."""
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x02, 65535, 0, 0)
+    data = socket.inet_aton(_C_IP) + socket.inet_aton(_S_IP) + struct.pack("!BBH", 0, 6, len(hdr)) + hdr
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return hdr[:16] + struct.pack("!H", ~total & 0xFFFF) + hdr[18:]
+
+
+def _embryonic_rsts() -> int:
+    with open("/proc/self/net/netstat") as f:
+        lines = [ln.split() for ln in f if ln.startswith("TcpExt:")]
+    return int(dict(zip(lines[0][1:], lines[1][1:]))["EmbryonicRsts"])
+
+
+class _Sniffer:
+    """AF_PACKET on the client's veth: every TCP segment of the race's 4-tuple, with labels."""
+
+    def __init__(self, dev: str) -> None:
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        self.sock.bind((dev, 0x0003))
+        self.sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+        self.t0 = time.time()
+        self.isn: dict[str, int] = {}
+        self.packets: list[tuple[float, bool, int, int, int, int]] = []  # t, c→s, flags, seq, ack, pkttype
+
+    def poll(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if not select.select([self.sock], [], [], left)[0]:
+                return
+            frame, anc, _flags, addr = self.sock.recvmsg(2048, 64)
+            ip = frame[14:]
+            if frame[12:14] != b"\x08\x00" or ip[9] != 6:
+                continue
+            stamp = time.time()
+            for level, kind, data in anc:  # the kernel's receive time (SO_TIMESTAMPNS), not ours
+                if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(data) >= 16:
+                    sec, nsec = struct.unpack("qq", data[:16])
+                    stamp = sec + nsec / 1e9
+            tcp = ip[(ip[0] & 0x0F) * 4:]
+            sport, _dport, seq, ack = struct.unpack("!HHII", tcp[:12])
+            self.packets.append((stamp - self.t0, sport != _RACE_PORT, tcp[13], seq, ack, addr[2]))
+
+    def label(self, n: int) -> str:
+        for name, base in sorted(self.isn.items(), key=lambda kv: kv[0] != "Y"):
+            d = (n - base) & 0xFFFFFFFF
+            if d < 1 << 20:
+                return name if d == 0 else f"{name}+{d}"
+        return "0" if n == 0 else "?"
+
+    def records(self) -> tuple[RacePacket, ...]:
+        out = []
+        for t, c2s, fl, seq, ack, pkttype in self.packets:
+            flags = "/".join(n for bit, n in _FLAG_NAMES if fl & bit)
+            if not c2s and fl & 0x02 and seq not in self.isn.values():
+                self.isn[f"S{sum(k.startswith('S') for k in self.isn) + 1}"] = seq
+            out.append(RacePacket(round(t, 3), "C→S" if c2s else "S→C", flags, self.label(seq),
+                                  self.label(ack) if fl & 0x10 else "-", pkttype != socket.PACKET_OTHERHOST))
+        return tuple(out)
+
+
+def syn_race(*, in_window: bool = True, gap: float = 0.5) -> SynRaceRun:
+    """A new SYN arrives while the old SYN of the same 4-tuple waits in SYN_RECV.
+
+    Two network namespaces joined by a veth pair. The client's ``connect()``
+    sends its SYN (ISN ``Y``) while the server has no listener; the server's
+    answers go to a wrong MAC address (a permanent neighbour entry), so the
+    client hears nothing and stays in SYN_SENT. The server then listens and a
+    raw socket sends the *old* SYN of the same 4-tuple, ISN ``X`` (``Y − 1000``
+    with ``in_window``, else ``Y − 2**24``): the server keeps a request sock
+    (SYN_RECV) and its SYN-ACK is lost the same way. The neighbour entry is
+    repaired, and about 1 s after ``connect()`` the client retransmits SYN
+    ``Y``, which meets the old request.
+
+    Linux (``net/ipv4/tcp_minisocks.c`` ``tcp_check_req()``): a SYN whose
+    sequence number is inside the request's window (and ≠ its ISN) goes to
+    ``embryonic_reset``: the request is dropped and the SYN is answered by
+    ``tcp_v4_send_reset()`` with RST/ACK, ack = ``Y+1``; in SYN_SENT that RST
+    is acceptable and ``tcp_reset()`` gives ECONNREFUSED (RFC 9293 §3.10.7.3).
+    Outside the window the server sends a duplicate ACK (ack = ``X+1``), the
+    client answers it with RST (seq = ``X+1``), which removes the request, and
+    a later SYN retransmission establishes the connection.
+
+    Parameters
+    ----------
+    in_window : bool
+        Whether ``Y`` falls inside the old request's receive window.
+    gap : float
+        Seconds in [0.2, 0.8] between ``connect()`` and the old SYN (the old
+        request's SYN-ACK timer must not fire before the client's SYN retransmission).
+
+    Raises
+    ------
+    LabError
+        Without root, without ``ip``, or on a system other than Linux.
+    """
+    check_float("gap", gap, lo=0.2, hi=0.8)
+    require_linux()
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    try:
+        with _netns_pair() as (srv, cli):
+            return _race(srv, cli, in_window, gap)
+    finally:
+        _setns(f"/proc/self/fd/{home}")
+        os.close(home)
+
+
+def _race(srv: str, cli: str, in_window: bool, gap: float) -> SynRaceRun:
+    tag = srv.rsplit("-", 1)[1]
+    sdev, cdev = f"trs{tag}", f"trc{tag}"
+    cmac = _ip("-n", cli, "-br", "link", "show", "dev", cdev).split()[2]
+    _setns(f"/run/netns/{cli}")
+    _ip("-n", srv, "neigh", "replace", _C_IP, "lladdr", _BOGUS_MAC, "dev", sdev, "nud", "permanent")
+    sniff = _Sniffer(cdev)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    client = socket.socket()
+    _setns(f"/run/netns/{srv}")
+    listener = socket.socket()
+    try:
+        client.bind((_C_IP, 0))
+        cport = client.getsockname()[1]
+        client.setblocking(False)
+        listener.bind((_S_IP, _RACE_PORT))
+        rsts0 = _embryonic_rsts()
+        t0, sniff.t0 = time.monotonic(), time.time()
+        client.connect_ex((_S_IP, _RACE_PORT))
+        sniff.poll(0.1)
+        y = next(p[3] for p in sniff.packets if p[1] and p[2] == 0x02)
+        x = (y - (1000 if in_window else 1 << 24)) & 0xFFFFFFFF
+        sniff.isn.update(Y=y, X=x)
+        listener.listen(16)
+        time.sleep(max(0.0, t0 + gap - time.monotonic()))
+        raw.sendto(_tcp_syn(cport, _RACE_PORT, x), (_S_IP, 0))
+        sniff.poll(0.1)
+        rows = [r for r in read_sockets("tcp") if (r.local_port, r.remote_port) == (_RACE_PORT, cport)]
+        old_state = "SYN_RECV" if rows and rows[0].state is State.SYN_RECEIVED else (rows[0].state.name if rows else "CLOSED")
+        _ip("-n", srv, "neigh", "replace", _C_IP, "lladdr", cmac, "dev", sdev, "nud", "permanent")
+        while not select.select([], [client], [], 0.05)[1]:
+            sniff.poll(0.0)
+            if time.monotonic() - t0 > 6.0:
+                raise LabError("connect() did not finish within 6 s")
+        err = client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        t_conn = time.monotonic() - t0
+        sniff.poll(0.2)
+        return SynRaceRun(in_window, old_state, "ok" if err == 0 else errno.errorcode.get(err, str(err)),
+                          round(t_conn, 3), _embryonic_rsts() - rsts0, sniff.records())
+    finally:
+        for s in (client, listener, raw, sniff.sock):
+            s.close()
