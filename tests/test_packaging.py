@@ -55,7 +55,7 @@ def test_dev_requirements_pin_jupyter_book_1x():
 
 #: Modules a model (anything in tcpkit outside lab/, plot/, widgets/) must not import.
 IO_OR_VIEW = {"socket", "threading", "subprocess", "select", "selectors", "tcpkit.lab", "tcpkit.plot",
-              "tcpkit.widgets", "matplotlib", "ipywidgets"}
+              "tcpkit.widgets", "matplotlib", "ipywidgets", "myst_nb", "IPython"}
 
 
 def _imports(path):
@@ -75,7 +75,7 @@ def _imports(path):
 
 def test_models_import_no_io_and_no_view():
     models = [p for p in sorted((ROOT / "tcpkit").rglob("*.py"))
-              if p.relative_to(ROOT / "tcpkit").parts[0] not in ("lab", "plot", "widgets")]
+              if p.relative_to(ROOT / "tcpkit").parts[0] not in ("lab", "plot", "widgets", "book_glue.py")]
     assert len(models) > 20
     bad = [(str(p.relative_to(ROOT)), name) for p in models for name in _imports(p)
            if name in IO_OR_VIEW or any(name.startswith(m + ".") for m in IO_OR_VIEW)]
