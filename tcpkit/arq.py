@@ -567,22 +567,12 @@ class _ArqSim:
 def simulate_arq(
     protocol: str = "gbn",
     *,
-    n_packets: int = 20,
-    window: int = 4,
-    seq_bits: int = 3,
-    rtt: float = 0.1,
-    tx_time: float = 0.01,
-    loss: float = 0.1,
-    ack_loss: float = 0.0,
-    jitter: float = 0.0,
-    timer: str = "fixed",
-    timeout: float = 0.25,
-    rto_min: float | None = None,
-    seed: int = 0,
-    drop_data: tuple[int, ...] = (),
-    drop_acks: tuple[int, ...] = (),
-    unsafe: bool = False,
-    horizon: float = 3600.0,
+    n_packets: int = 20, window: int = 4, seq_bits: int = 3,                         # the transfer
+    rtt: float = 0.1, tx_time: float = 0.01,                                          # the link
+    loss: float = 0.1, ack_loss: float = 0.0, jitter: float = 0.0,                    # what the link does
+    timer: str = "fixed", timeout: float = 0.25, rto_min: float | None = None,        # the sender's timer
+    seed: int = 0, drop_data: tuple[int, ...] = (), drop_acks: tuple[int, ...] = (),  # which packets are lost
+    unsafe: bool = False, horizon: float = 3600.0,
 ) -> ArqResult:
     """Simulate one transfer of ``n_packets`` over a lossy datagram channel.
 

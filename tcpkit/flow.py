@@ -231,11 +231,14 @@ class FlowTrace:
 
     steps: tuple[FlowStep, ...]
     events: tuple[FlowEvent, ...]
+    #: Time step in seconds.
     step: float
+    #: The parameters of the run, in bytes (``cwnd`` = 2**62 when unlimited) and the window scale shift.
     mss: int
     rcv_buf: int
     cwnd: int
     wscale: int
+    #: Bytes that arrived when the receive buffer was full (0 while the window is respected).
     dropped: int
 
     @property
@@ -352,28 +355,20 @@ class _FlowSim:
         self.sws_thresh = min(c.rcv_buf // 2, c.mss)
         # The SYN-ACK's window is never scaled (RFC 7323 §2.2): the first window is min(buf, 65535).
         first_window = min(c.rcv_buf, MAX_WINDOW_FIELD)
-        # sender
+        # sender: positions in the byte stream, the persist timer, the link's byte credit
         self.written = c.data if c.write_size == 0 else 0
         self.next_write = 0.0
-        self.snd_una = self.snd_nxt = 0
-        self.snd_right = first_window  # right edge learned from the peer
-        self.max_wnd = first_window
-        self.snd_sml = 0  # end of the last small segment sent (Minshall)
+        self.snd_una = self.snd_nxt = self.snd_sml = 0  # snd_sml: end of the last small segment (Minshall)
+        self.snd_right = self.max_wnd = first_window  # right edge learned from the peer, largest window seen
         self.unacked: deque[tuple[int, float]] = deque()  # (end_seq, send time)
         self.est = RtoEstimator(flavor="linux")
         self.probe_at: float | None = None
         self.backoff = 0
         self.credit = 0.0
-        # receiver
-        self.rcv_nxt = 0
+        # receiver: buffer, reader, delayed-ACK state (unacked_rcv: bytes received since the last ACK)
+        self.rcv_nxt = self.buffered = self.read_total = self.dropped = self.unacked_rcv = self.quick = 0
         self.rcv_right = first_window
-        self.buffered = 0
-        self.read_total = 0
-        self.read_credit = 0.0
-        self.dropped = 0
-        self.unacked_rcv = 0  # bytes received since the last ACK
-        self.quick = 0
-        self.ato = 0.0
+        self.read_credit = self.ato = 0.0
         self.lrcv: float | None = None
         self.delack_at: float | None = None
         # the two directions of the path and the record
@@ -595,24 +590,14 @@ class _FlowSim:
 
 def simulate_flow(
     *,
-    data: int = 300_000,
-    write_size: int = 0,
-    write_interval: float = 0.01,
-    rcv_buf: int = 65_536,
-    read_rate: float = 100_000.0,
-    pause_start: float = 0.0,
-    pause_len: float = 0.0,
-    rtt: float = 0.05,
-    mss: int = 1460,
-    cwnd: int | None = None,
-    link_rate: float | None = 1_250_000.0,
-    wscale: int = 7,
-    nagle: bool = True,
-    nagle_variant: str = "minshall",
-    delayed_ack: bool = True,
-    sws_avoidance: bool = True,
-    duration: float = 2.0,
-    step: float = 0.001,
+    data: int = 300_000, write_size: int = 0, write_interval: float = 0.01,             # the writer
+    rcv_buf: int = 65_536, read_rate: float = 100_000.0,                                # the reader
+    pause_start: float = 0.0, pause_len: float = 0.0,
+    rtt: float = 0.05, mss: int = 1460, cwnd: int | None = None,                        # the path
+    link_rate: float | None = 1_250_000.0, wscale: int = 7,
+    nagle: bool = True, nagle_variant: str = "minshall",                                # the sender
+    delayed_ack: bool = True, sws_avoidance: bool = True,                               # both ends
+    duration: float = 2.0, step: float = 0.001,                                         # the clock
 ) -> FlowTrace:
     """Simulate flow control between one sender and one receiver, step by step.
 
@@ -659,11 +644,14 @@ def simulate_flow(
     Returns
     -------
     FlowTrace
+        One :class:`FlowStep` per time step and every segment sent.
 
     Raises
     ------
-    ValueError, TypeError
-        If a parameter is out of range or of the wrong type.
+    ValueError
+        A parameter out of range; the message names it and its range.
+    TypeError
+        A parameter of the wrong type (e.g. a float ``mss``).
 
     Notes
     -----

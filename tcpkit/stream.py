@@ -38,6 +38,7 @@ __all__ = [
     "SEQ_SPACE",
     "ETHERNET_MSS",
     "SeqSegment",
+    "segment_text",
     "Conversation",
     "parse_messages",
     "conversation",
@@ -64,6 +65,22 @@ _SIDES = ("C", "S")
 
 def _other(side: str) -> str:
     return "S" if side == "C" else "C"
+
+
+def segment_text(flags: str, seq: int, ack: int | None, length: int) -> str:
+    """How tcpdump-like traces name a segment: ``"PSH+ACK seq=101 ack=301 len=100"``.
+
+    ``ack`` is left out when it is None (ACK bit off), ``len`` when it is 0.
+
+    >>> segment_text("SYN", 100, None, 0), segment_text("ACK", 101, 301, 0)
+    ('SYN seq=100', 'ACK seq=101 ack=301')
+    """
+    s = f"{flags} seq={seq}"
+    if ack is not None:
+        s += f" ack={ack}"
+    if length:
+        s += f" len={length}"
+    return s
 
 
 # ---------------------------------------------------------------------------
@@ -122,12 +139,7 @@ class SeqSegment:
     def label(self) -> str:
         """A one-line description, e.g. ``'C→S PSH+ACK seq=1 ack=1 len=100'``."""
         arrow = "C→S" if self.sender == "C" else "S→C"
-        s = f"{arrow} {self.flag_text} seq={self.seq}"
-        if self.ack is not None:
-            s += f" ack={self.ack}"
-        if self.length:
-            s += f" len={self.length}"
-        return s
+        return f"{arrow} {segment_text(self.flag_text, self.seq, self.ack, self.length)}"
 
     def header(self, client_port: int = 40000, server_port: int = 80, window: int = 64240) -> TcpHeader:
         """This segment as a :class:`~tcpkit.segment.TcpHeader` (no options)."""
@@ -602,12 +614,7 @@ def _check_byte_messages(messages: Sequence[bytes]) -> tuple[bytes, ...]:
 
 
 def framing(
-    messages: Sequence[bytes],
-    *,
-    method: str = "none",
-    seed: int = 0,
-    max_segment: int = 16,
-    read_size: int = 1024,
+    messages: Sequence[bytes], *, method: str = "none", seed: int = 0, max_segment: int = 16, read_size: int = 1024,
 ) -> FramingResult:
     """Send messages through a byte stream and read them back.
 
