@@ -459,6 +459,7 @@ class _Listener:
         # reason attributed when the SYN queue limit bites with cookies off
         self.backlog_rule_bites = p.syncookies == 0 and self.q_cap < B + 1
         self.young_threshold = max(8, B)
+        self.abort = p.abort_on_overflow == 1
         # SYN-ACK timer ages in steps: 1, 3, 7, … s, up to the drop at 2**(retries+1)-1 s
         self.timer_steps: list[int] = []
         for k in range(1, p.synack_retries + 2):
@@ -487,19 +488,23 @@ class _Listener:
         self.qlen = self.q_att = self.q_leg = self.young = self.acc = 0.0
         self.pending_beyond = 0.0
         self.rec: dict[str, list[float]] = {k: [0.0] * n for k in COUNTERS}
-        self.sq: list[float] = []
-        self.sqa: list[float] = []
-        self.sql: list[float] = []
-        self.aq: list[float] = []
+        self.accepted = self.rec["accepted"]
+        # queue lengths at the end of each step: SYN queue (all, spoofed, legitimate), accept queue
+        self.sq, self.sqa, self.sql, self.aq = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
 
     def run(self) -> QueueTimeline:
+        timers, acks, cookie_acks = self.synack_timers, self.handshake_acks, self.cookie_acks
+        syns, accepts, cookie_ack = self.syns_arrive, self.app_accepts, self.cookie_ack
+        first_timer, first_ack = self.first_timer, self.R
         for s in range(self.n):
-            self.synack_timers(s)
-            self.handshake_acks(s)
-            if self.cookie_ack[s] > 0.0:
-                self.cookie_acks(s)
-            self.syns_arrive(s)
-            self.app_accepts(s)
+            if s >= first_timer:  # no request is old enough for a timer before that
+                timers(s)
+            if s >= first_ack:
+                acks(s)
+            if cookie_ack[s] > 0.0:
+                cookie_acks(s)
+            syns(s)
+            accepts(s)
         return self.timeline()
 
     def retries_now(self) -> int:
@@ -517,6 +522,7 @@ class _Listener:
     def synack_timers(self, s: int) -> None:
         """Step 1: SYN-ACK timers of the cohorts that reach age 1, 3, 7, … s now."""
         att, leg, rec = self.att, self.leg, self.rec
+        retransmitted = rec["synack_retrans"]
         r_eff = -1
         for k, a in enumerate(self.timer_steps):
             s0 = s - a
@@ -537,11 +543,12 @@ class _Listener:
                 self.q_leg -= leg[s0]
                 att[s0] = leg[s0] = 0.0
             else:
-                rec["synack_retrans"][s] += alive
+                retransmitted[s] += alive
 
     def handshake_acks(self, s: int) -> None:
         """Step 2: third-step ACKs of queued legitimate requests (first try, then after each SYN-ACK retransmission)."""
-        leg, rec = self.leg, self.rec
+        leg, rec, cap_acc = self.leg, self.rec, self.cap_acc
+        acc, q_leg, qlen, young = self.acc, self.q_leg, self.qlen, self.young
         for j, off in enumerate(self.ack_offsets):
             s0 = s - off
             if s0 < 0:
@@ -549,27 +556,28 @@ class _Listener:
             m = leg[s0]
             if m <= 0.0:
                 continue
-            room = self.cap_acc - self.acc
+            room = cap_acc - acc
             moved = m if room >= m else (room if room > 0.0 else 0.0)
             is_young = j == 0 and off < self.first_timer
             if moved > 0.0:
-                self.acc += moved
+                acc += moved
                 leg[s0] = m = m - moved
-                self.q_leg -= moved
-                self.qlen -= moved
+                q_leg -= moved
+                qlen -= moved
                 if is_young:
-                    self.young -= moved
+                    young -= moved
                 rec["legit_completed"][s] += moved
             if m > _EPS:
-                if self.p.abort_on_overflow == 1:  # tcp_abort_on_overflow: answer with RST
+                if self.abort:  # tcp_abort_on_overflow = 1: answer with RST
                     rec["legit_failed_reset"][s] += m
-                    self.q_leg -= m
-                    self.qlen -= m
+                    q_leg -= m
+                    qlen -= m
                     if is_young:
-                        self.young -= m
+                        young -= m
                     leg[s0] = 0.0
                 else:  # drop the ACK; the next SYN-ACK retransmission gives the client another chance
                     rec["legit_ack_dropped"][s] += m
+        self.acc, self.q_leg, self.qlen, self.young = acc, q_leg, qlen, young
 
     def cookie_acks(self, s: int) -> None:
         """Step 3: ACKs answering cookies; one that meets a full accept queue is dropped."""
@@ -637,38 +645,38 @@ class _Listener:
 
     def clients_retry(self, s: int, frac: float) -> None:
         """Dropped legitimate SYNs are retransmitted by their clients (1, 1, 1, 1, 1, 2, 4, … s later) or give up."""
-        n = self.n
-        has_retries = self.retry_total[s] > 0.0
-        for k2 in range(self.n_attempts):
+        n, n_attempts, retry, retry_total = self.n, self.n_attempts, self.retry, self.retry_total
+        gap_steps, pending = self.gap_steps, self.pending_beyond
+        has_retries = retry_total[s] > 0.0
+        for k2 in range(n_attempts):
             v = self.legit_per_step if k2 == 0 else 0.0
             if has_retries:
-                v += self.retry[k2][s]
+                v += retry[k2][s]
             if v <= 0.0:
                 continue
             d = v * frac
-            if k2 + 1 < self.n_attempts:
-                s2 = s + self.gap_steps[k2]
+            if k2 + 1 < n_attempts:
+                s2 = s + gap_steps[k2]
                 if s2 < n:
-                    self.retry[k2 + 1][s2] += d
-                    self.retry_total[s2] += d
+                    retry[k2 + 1][s2] += d
+                    retry_total[s2] += d
                 else:
-                    self.pending_beyond += d
+                    pending += d
             else:
                 s2 = s + self.last_wait
                 if s2 < n:
                     self.giveup[s2] += d
                 else:
-                    self.pending_beyond += d
+                    pending += d
+        self.pending_beyond = pending
 
     def app_accepts(self, s: int) -> None:
         """Step 5: the application accept()s; record the queue lengths at the end of the step."""
-        take = self.acc if self.acc <= self.accept_per_step else self.accept_per_step
-        self.acc -= take
-        self.rec["accepted"][s] = take
-        self.sq.append(self.qlen)
-        self.sqa.append(self.q_att)
-        self.sql.append(self.q_leg)
-        self.aq.append(self.acc)
+        acc = self.acc
+        take = acc if acc <= self.accept_per_step else self.accept_per_step
+        self.acc = acc = acc - take
+        self.accepted[s] = take
+        self.sq[s], self.sqa[s], self.sql[s], self.aq[s] = self.qlen, self.q_att, self.q_leg, acc
 
     def timeline(self) -> QueueTimeline:
         n, dt = self.n, self.p.dt
