@@ -36,11 +36,11 @@ Computer Communications*, ch. 7):
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections import deque
 from dataclasses import dataclass, field
 
+from ._clock import EventClock
 from ._validate import check_bool, check_choice, check_float, check_int
 from .linux import LINUX
 from .rto import RtoEstimator
@@ -296,7 +296,7 @@ class _ArqConfig:
 
 
 class _ArqSim:
-    """One :func:`simulate_arq` run: a sender, a receiver and a lossy link, driven by an event heap.
+    """One :func:`simulate_arq` run: a sender, a receiver and a lossy link, driven by an ``EventClock``.
 
     The steps a reader can follow: :meth:`try_send` (window and link permitting,
     put the next packet on the wire) → :meth:`transmit` (the link loses or
@@ -313,8 +313,7 @@ class _ArqSim:
         self.est = _retransmit_timer(cfg.timer, cfg.timeout, cfg.rto_min)
         self.events: list[ArqEvent] = []
         self.flights: list[Flight] = []
-        self.heap: list[tuple[float, int, int, str, tuple[int, ...]]] = []
-        self.counter = 0
+        self.clock: EventClock[tuple[str, tuple[int, ...]]] = EventClock()
         n = cfg.n
         # sender
         self.base = 0
@@ -345,8 +344,7 @@ class _ArqSim:
         return self.cfg.timeout if self.est is None else self.est.rto
 
     def push(self, t: float, prio: int, kind: str, data: tuple[int, ...]) -> None:
-        self.counter += 1
-        heapq.heappush(self.heap, (t, prio, self.counter, kind, data))
+        self.clock.at(t, prio, (kind, data))
 
     def one_way(self) -> float:
         """Propagation delay rtt/2 plus the jitter draw."""
@@ -543,8 +541,8 @@ class _ArqSim:
 
     def run(self) -> ArqResult:
         self.try_send(0.0)
-        while self.heap and self.finish is None:
-            t, _, _, kind, data = heapq.heappop(self.heap)
+        while self.clock and self.finish is None:
+            t, (kind, data) = self.clock.pop()
             if t > self.cfg.horizon:
                 break
             self.dispatch(t, kind, data)

@@ -3,8 +3,9 @@
 >>> run_scenario("handshake", rtt=0.2).established_at
 0.3
 
-The simulator is sans-IO and deterministic: a heap of timed events (segment
-arrivals, timers, application calls). Each endpoint classifies an arriving
+The simulator is sans-IO and deterministic: an event clock (``tcpkit._clock``,
+shared with :mod:`tcpkit.arq`) orders the segment arrivals, timers and
+application calls. Each endpoint classifies an arriving
 segment into an :class:`~tcpkit.fsm.Event`, looks the row up with
 :meth:`Machine.step <tcpkit.fsm.Machine.step>` and emits the row's segment.
 Nothing here decides a state: sequence-number bookkeeping, timers and the loss
@@ -13,12 +14,12 @@ script live here, transitions live in :data:`tcpkit.fsm.TRANSITIONS`.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .._clock import EventClock
 from .._validate import check_float, check_int
 from ..fsm import TRANSITIONS_BY_KEY, Event, Machine, State
 from ..linux import LINUX
@@ -493,8 +494,7 @@ class _Endpoint:
 class _Sim:
     def __init__(self, name: str, p: dict[str, Any]) -> None:
         self.name, self.p = name, p
-        self.heap: list[tuple[float, int, int, Callable[[float], None]]] = []
-        self.counter = 0
+        self.clock: EventClock[Callable[[float], None]] = EventClock()
         self.gen = 0
         self.segments: list[dict[str, Any]] = []
         self.steps: list[Step] = []
@@ -515,8 +515,7 @@ class _Sim:
         return self.gen
 
     def at(self, t: float, prio: int, fn: Callable[[float], None]) -> None:
-        self.counter += 1
-        heapq.heappush(self.heap, (round(t, 9), prio, self.counter, fn))
+        self.clock.at(round(t, 9), prio, fn)
 
     def send(self, ep: _Endpoint, flags: frozenset[str], seq: int, ack: int | None, length: int, now: float, *,
              retransmission: bool = False, note: str = "") -> None:
@@ -600,8 +599,8 @@ class _Sim:
 
     def run(self) -> Trace:
         n = 0
-        while self.heap:
-            t, _prio, _c, fn = heapq.heappop(self.heap)
+        while self.clock:
+            t, fn = self.clock.pop()
             self.now = t
             fn(t)
             n += 1
