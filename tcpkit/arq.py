@@ -17,8 +17,8 @@ small discrete-event simulation, deterministic for a given ``seed``:
   modulo ``2**k``; the receiver only ever sees the wire number, so a window that
   is too large for ``k`` makes an old retransmission look like new data;
 * the retransmission timer is either fixed or the RFC 6298 estimator
-  (SRTT/RTTVAR, ``RTO = SRTT + max(G, 4·RTTVAR)``, Karn's rule, exponential
-  back-off).
+  :class:`tcpkit.rto.RtoEstimator` (SRTT/RTTVAR, ``RTO = SRTT + max(G,
+  4·RTTVAR)``, Karn's rule, exponential back-off).
 
 Protocols (Kurose & Ross, *Computer Networking*, §3.4; Stallings, *Data and
 Computer Communications*, ch. 7):
@@ -36,13 +36,14 @@ Computer Communications*, ch. 7):
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections import deque
 from dataclasses import dataclass, field
 
+from ._clock import EventClock
 from ._validate import check_bool, check_choice, check_float, check_int
 from .linux import LINUX
+from .rto import RtoEstimator
 
 __all__ = [
     "PROTOCOLS",
@@ -58,10 +59,6 @@ __all__ = [
 #: Protocol keys and their Chinese names (used by plots and widgets).
 PROTOCOLS: dict[str, str] = {"sw": "停止等待", "gbn": "回退 N（Go-Back-N）", "sr": "选择重传（SR）"}
 
-#: RFC 6298 §2.2–2.3 constants: K = 4, alpha = 1/8, beta = 1/4.
-RTO_K = 4
-RTO_ALPHA = 1 / 8
-RTO_BETA = 1 / 4
 #: RFC 6298 §2.2: clock granularity G (this model's clock is exact; 1 ms like Linux' jiffy-free µs clock).
 CLOCK_G = 0.001
 
@@ -175,7 +172,7 @@ def max_window(protocol: str, seq_bits: int) -> int:
     """
     check_choice("protocol", protocol, PROTOCOLS)
     k = check_int("seq_bits", seq_bits, lo=1, hi=16)
-    return {"sw": 1, "gbn": 2**k - 1, "sr": 2 ** (k - 1)}[protocol]
+    return {"sw": 1, "gbn": (1 << k) - 1, "sr": 1 << (k - 1)}[protocol]
 
 
 def utilisation_formula(protocol: str, *, window: int, a: float, p: float = 0.0) -> float:
@@ -221,26 +218,19 @@ def utilisation_formula(protocol: str, *, window: int, a: float, p: float = 0.0)
     return w * (1 - p) / ((1 + 2 * a) * (1 - p + w * p))
 
 
-class _Rto:
-    """RFC 6298 retransmission timer (§2 estimator, §5.5 back-off), with a floor and a ceiling."""
+def _retransmit_timer(timer: str, timeout: float, rto_min: float) -> RtoEstimator | None:
+    """The RFC 6298 estimator behind ``timer="rfc6298"`` (None for the fixed timer).
 
-    def __init__(self, initial: float, rto_min: float, rto_max: float) -> None:
-        self.srtt: float | None = None
-        self.rttvar = 0.0
-        self.rto = initial
-        self.rto_min = rto_min
-        self.rto_max = rto_max
-
-    def sample(self, r: float) -> None:
-        if self.srtt is None:  # §2.2
-            self.srtt, self.rttvar = r, r / 2
-        else:  # §2.3: RTTVAR first, with the old SRTT
-            self.rttvar = (1 - RTO_BETA) * self.rttvar + RTO_BETA * abs(self.srtt - r)
-            self.srtt = (1 - RTO_ALPHA) * self.srtt + RTO_ALPHA * r
-        self.rto = min(self.rto_max, max(self.rto_min, self.srtt + max(CLOCK_G, RTO_K * self.rttvar)))
-
-    def backoff(self) -> None:  # §5.5
-        self.rto = min(self.rto_max, 2 * self.rto)
+    A thin adapter over :class:`tcpkit.rto.RtoEstimator`: ``timeout`` is the
+    initial RTO (§2.1), the ceiling is Linux' ``TCP_RTO_MAX`` and the clock
+    granularity is :data:`CLOCK_G`. ``RtoEstimator`` wants a floor above 0;
+    since every RTO is at least ``SRTT + G > G``, a floor of ``G`` is the same
+    as no floor, so ``rto_min = 0`` maps to ``G``.
+    """
+    if timer != "rfc6298":
+        return None
+    return RtoEstimator(flavor="rfc6298", rto_min=max(rto_min, CLOCK_G), rto_max=float(LINUX["TCP_RTO_MAX"].value),
+                        initial_rto=timeout, granularity=CLOCK_G)
 
 
 def _check_indices(name: str, value: object) -> frozenset[int]:
@@ -249,25 +239,338 @@ def _check_indices(name: str, value: object) -> frozenset[int]:
     return frozenset(check_int(name, v, lo=0) for v in value)
 
 
+@dataclass(frozen=True, slots=True)
+class _ArqConfig:
+    """The validated parameters of one :func:`simulate_arq` run."""
+
+    protocol: str
+    n: int
+    window: int
+    seq_bits: int
+    rtt: float
+    tx_time: float
+    loss: float
+    ack_loss: float
+    jitter: float
+    timer: str
+    timeout: float
+    rto_min: float
+    seed: int
+    drop_data: frozenset[int]
+    drop_acks: frozenset[int]
+    horizon: float
+
+    @classmethod
+    def check(cls, protocol: str, *, n_packets: int, window: int, seq_bits: int, rtt: float, tx_time: float,
+              loss: float, ack_loss: float, jitter: float, timer: str, timeout: float, rto_min: float | None,
+              seed: int, drop_data: object, drop_acks: object, unsafe: bool, horizon: float) -> _ArqConfig:
+        """Validate every parameter of :func:`simulate_arq` (the messages name the parameter and its range)."""
+        check_choice("protocol", protocol, PROTOCOLS)
+        n = check_int("n_packets", n_packets, lo=1, hi=20000)
+        k = check_int("seq_bits", seq_bits, lo=1, hi=16)
+        unsafe = check_bool("unsafe", unsafe)
+        w = check_int("window", window, lo=1, hi=2**16)
+        if protocol == "sw":
+            w = 1
+        limit = max_window(protocol, k)
+        if w > limit and not unsafe:
+            rule = "2**k - 1 for Go-Back-N" if protocol == "gbn" else "2**(k-1) for Selective Repeat"
+            raise ValueError(f"window must be in [1, {limit}], got {w} ({rule}, seq_bits={k})")
+        rtt = check_float("rtt", rtt, lo=0.0, hi=10.0, lo_open=True)
+        tx = check_float("tx_time", tx_time, lo=0.0, hi=1.0, lo_open=True)
+        p = check_float("loss", loss, lo=0.0, hi=0.9)
+        pa = check_float("ack_loss", ack_loss, lo=0.0, hi=0.9)
+        jitter = check_float("jitter", jitter, lo=0.0, hi=10.0)
+        check_choice("timer", timer, ("fixed", "rfc6298"))
+        timeout = check_float("timeout", timeout, lo=0.0, hi=120.0, lo_open=True)
+        if timer == "rfc6298":  # the initial RTO of tcpkit.rto.RtoEstimator
+            timeout = check_float("timeout", timeout, lo=0.001, hi=120.0)
+        rmin = float(LINUX["TCP_RTO_MIN"].value) if rto_min is None else check_float("rto_min", rto_min, lo=0.0, hi=60.0)
+        return cls(
+            protocol, n, w, k, rtt, tx, p, pa, jitter, timer, timeout, rmin,
+            check_int("seed", seed, lo=0, hi=2**32 - 1),
+            _check_indices("drop_data", drop_data),
+            _check_indices("drop_acks", drop_acks),
+            check_float("horizon", horizon, lo=0.0, hi=1e6, lo_open=True),
+        )
+
+
+class _ArqSim:
+    """One :func:`simulate_arq` run: a sender, a receiver and a lossy link, driven by an ``EventClock``.
+
+    The steps a reader can follow: :meth:`try_send` (window and link permitting,
+    put the next packet on the wire) → :meth:`transmit` (the link loses or
+    delivers it) → :meth:`on_data` (the receiver delivers, buffers or discards,
+    and ACKs) → :meth:`on_ack` (the sender slides its window and samples the
+    RTT) or :meth:`on_timeout` (it retransmits). :meth:`run` pops events in
+    time order until every packet is acknowledged or ``horizon`` is reached.
+    """
+
+    def __init__(self, cfg: _ArqConfig) -> None:
+        self.cfg = cfg
+        self.M = 2**cfg.seq_bits
+        self.rng = random.Random(cfg.seed)
+        self.est = _retransmit_timer(cfg.timer, cfg.timeout, cfg.rto_min)
+        self.events: list[ArqEvent] = []
+        self.flights: list[Flight] = []
+        self.clock: EventClock[tuple[str, tuple[int, ...]]] = EventClock()
+        n = cfg.n
+        # sender
+        self.base = 0
+        self.nxt = 0
+        self.acked: set[int] = set()
+        self.send_count = [0] * n
+        self.first_sent = [0.0] * n
+        self.retx: deque[int] = deque()
+        self.link_free = 0.0
+        self.link_pending = False
+        self.timer_gen = 0                # GBN/SW: the one timer's generation
+        self.timer_on = False
+        self.pkt_gen = [0] * n            # SR: per-packet timer generations
+        self.n_tx = self.n_retx = self.n_timeouts = 0
+        self.data_idx = self.ack_idx = 0
+        self.data_lost = self.acks_lost = 0
+        # receiver
+        self.rcv_next = 0                 # GBN: next expected absolute number; SR: rcv_base
+        self.buffer: dict[int, int] = {}  # SR: absolute slot -> payload
+        self.delivered: list[int] = []
+        self.discarded = 0
+        self.finish: float | None = None
+
+    # -- clock and link ------------------------------------------------------------------------
+    @property
+    def rto(self) -> float:
+        """The current retransmission timeout in seconds."""
+        return self.cfg.timeout if self.est is None else self.est.rto
+
+    def push(self, t: float, prio: int, kind: str, data: tuple[int, ...]) -> None:
+        self.clock.at(t, prio, (kind, data))
+
+    def one_way(self) -> float:
+        """Propagation delay rtt/2 plus the jitter draw."""
+        jitter = self.cfg.jitter
+        return self.cfg.rtt / 2 + (self.rng.random() * jitter if jitter > 0 else 0.0)
+
+    def log(self, now: float, kind: str, seq: int, packet: int, note: str = "") -> None:
+        self.events.append(ArqEvent(now, kind, seq, packet, note))
+
+    # -- sender ----------------------------------------------------------------------------------
+    def start_timer(self, now: float) -> None:
+        self.timer_gen += 1
+        self.timer_on = True
+        self.push(now + self.rto, _P_TIMEOUT, "timeout", (self.timer_gen,))
+
+    def transmit(self, i: int, now: float) -> None:
+        """Put packet ``i`` on the wire: lost, or scheduled to arrive; arm its timer (RFC 6298 §5.1)."""
+        cfg = self.cfg
+        seq = i % self.M
+        again = self.send_count[i] > 0
+        if not again:
+            self.first_sent[i] = now
+        self.send_count[i] += 1
+        self.n_tx += 1
+        self.n_retx += again
+        self.log(now, "retransmit" if again else "send", seq, i)
+        self.link_free = now + cfg.tx_time
+        lost = self.data_idx in cfg.drop_data or self.rng.random() < cfg.loss
+        arrive = now + cfg.tx_time + self.one_way()
+        self.data_idx += 1
+        self.flights.append(Flight("data", seq, i, now, arrive, lost, again))
+        if lost:
+            self.data_lost += 1
+            self.log(now, "lose", seq, i, "数据包丢失")
+        else:
+            self.push(arrive, _P_DATA, "data", (seq, i))
+        if cfg.protocol == "sr":
+            self.pkt_gen[i] += 1
+            self.push(now + self.rto, _P_TIMEOUT, "sr_timeout", (i, self.pkt_gen[i]))
+        elif not self.timer_on:
+            self.start_timer(now)
+
+    def next_packet(self) -> int | None:
+        """The packet to send next: a queued retransmission, else new data inside the window."""
+        while self.retx:
+            i = self.retx.popleft()
+            if i >= self.base and i not in self.acked:
+                return i
+        if self.nxt < min(self.base + self.cfg.window, self.cfg.n):
+            self.nxt += 1
+            return self.nxt - 1
+        return None
+
+    def try_send(self, now: float) -> None:
+        """Send one packet if the link is free, and come back when it is free again."""
+        if now >= self.link_free:
+            i = self.next_packet()
+            if i is None:
+                return
+            self.transmit(i, now)
+        if not self.link_pending:
+            self.link_pending = True
+            self.push(self.link_free, _P_LINK, "link", ())
+
+    def sample_rtt(self, i: int, now: float) -> None:
+        if self.est is not None and self.send_count[i] == 1:  # Karn's rule, RFC 6298 §3
+            self.est.on_sample(now - self.first_sent[i], now=now)
+
+    def on_ack(self, now: float, seq: int) -> None:
+        """An ACK reaches the sender: slide the window, then send more or finish."""
+        if self.cfg.protocol == "sr":
+            self.on_selective_ack(now, seq)
+        else:
+            self.on_cumulative_ack(now, seq)
+        if self.base >= self.cfg.n:
+            self.finish = now
+            self.log(now, "done", -1, -1, "全部确认")
+            return
+        self.try_send(now)
+
+    def on_cumulative_ack(self, now: float, seq: int) -> None:
+        """GBN/SW: the ACK names the next expected number; restart or stop the one timer (RFC 6298 §5.2–5.3)."""
+        off = (seq - self.base) % self.M
+        if not 1 <= off <= self.nxt - self.base:
+            self.log(now, "dup_ack", seq, -1, "重复 ACK，忽略")
+            return
+        self.sample_rtt(self.base + off - 1, now)
+        self.base += off
+        self.log(now, "ack_arrive", seq, self.base - 1, f"确认到 {self.base - 1} 号")
+        if self.base >= self.nxt:
+            self.timer_on = False
+        else:
+            self.start_timer(now)
+
+    def on_selective_ack(self, now: float, seq: int) -> None:
+        """SR: the ACK names one packet; the window's left edge moves past every acknowledged packet."""
+        hit = next((i for i in range(self.base, self.nxt) if i % self.M == seq), None)
+        if hit is None or hit in self.acked:
+            self.log(now, "dup_ack", seq, -1, "重复 ACK，忽略")
+            return
+        self.acked.add(hit)
+        self.sample_rtt(hit, now)
+        self.log(now, "ack_arrive", seq, hit, f"确认 {hit} 号")
+        while self.base in self.acked:
+            self.acked.discard(self.base)
+            self.base += 1
+
+    def on_timeout(self, now: float, i: int) -> None:
+        """A timer expired: back off (RFC 6298 §5.5) and queue the retransmission(s)."""
+        self.n_timeouts += 1
+        if self.est is not None:
+            self.est.on_timeout()
+        if self.cfg.protocol == "sr":
+            self.log(now, "timeout", i % self.M, i, "该包超时")
+            self.retx.append(i)
+        else:
+            self.log(now, "timeout", self.base % self.M, self.base, f"超时：重发 {self.base}…{self.nxt - 1}")
+            self.retx.clear()
+            self.retx.extend(range(self.base, self.nxt))
+            self.start_timer(now)
+        self.try_send(now)
+
+    # -- receiver --------------------------------------------------------------------------------
+    def send_ack(self, now: float, seq: int, note: str) -> None:
+        """The receiver sends an ACK for wire number ``seq``; the link may lose it."""
+        lost = self.ack_idx in self.cfg.drop_acks or self.rng.random() < self.cfg.ack_loss
+        arrive = now + self.one_way()
+        self.ack_idx += 1
+        self.log(now, "ack", seq, -1, note)
+        self.flights.append(Flight("ack", seq, -1, now, arrive, lost))
+        if lost:
+            self.acks_lost += 1
+            self.log(now, "ack_lose", seq, -1, "ACK 丢失")
+        else:
+            self.push(arrive, _P_ACK, "ack", (seq,))
+
+    def on_data(self, now: float, seq: int, payload: int) -> None:
+        if self.cfg.protocol == "sr":
+            self.on_data_selective(now, seq, payload)
+        else:
+            self.on_data_in_order(now, seq, payload)
+
+    def on_data_in_order(self, now: float, seq: int, payload: int) -> None:
+        """GBN/SW receiver: accept only the expected number, ACK cumulatively."""
+        if seq == self.rcv_next % self.M:
+            self.delivered.append(payload)
+            self.log(now, "deliver", seq, payload, "按序交付应用")
+            self.rcv_next += 1
+        else:
+            self.discarded += 1
+            self.log(now, "discard", seq, payload, "非期望序号，丢弃")
+        self.send_ack(now, self.rcv_next % self.M, "累计确认：期望下一个序号")
+
+    def on_data_selective(self, now: float, seq: int, payload: int) -> None:
+        """SR receiver: buffer anything inside the receive window, ACK each packet, deliver in order."""
+        off = (seq - self.rcv_next) % self.M
+        if off >= self.cfg.window:
+            self.discarded += 1
+            self.log(now, "discard", seq, payload, "旧序号的重复包，丢弃并重发 ACK")
+            self.send_ack(now, seq, "重复包的确认")
+            return
+        slot = self.rcv_next + off
+        if slot in self.buffer:
+            self.discarded += 1
+            self.log(now, "discard", seq, payload, "重复，丢弃")
+        else:
+            self.buffer[slot] = payload
+            self.log(now, "buffer", seq, payload, "放入接收缓冲")
+        self.send_ack(now, seq, "逐个确认")
+        while self.rcv_next in self.buffer:
+            pl = self.buffer.pop(self.rcv_next)
+            self.delivered.append(pl)
+            self.log(now, "deliver", self.rcv_next % self.M, pl, "按序交付应用")
+            self.rcv_next += 1
+
+    # -- the event loop --------------------------------------------------------------------------
+    def dispatch(self, t: float, kind: str, data: tuple[int, ...]) -> None:
+        """Hand one event to its step (stale timer events are ignored)."""
+        if kind == "link":
+            self.link_pending = False
+            self.try_send(t)
+        elif kind == "data":
+            self.on_data(t, data[0], data[1])
+        elif kind == "ack":
+            self.on_ack(t, data[0])
+        elif kind == "timeout":
+            if self.timer_on and data[0] == self.timer_gen:
+                self.timer_on = False
+                self.on_timeout(t, self.base)
+        elif kind == "sr_timeout":
+            i, gen = data
+            if i >= self.base and i not in self.acked and gen == self.pkt_gen[i]:
+                self.on_timeout(t, i)
+
+    def run(self) -> ArqResult:
+        self.try_send(0.0)
+        while self.clock and self.finish is None:
+            t, (kind, data) = self.clock.pop()
+            if t > self.cfg.horizon:
+                break
+            self.dispatch(t, kind, data)
+        return self.result()
+
+    def result(self) -> ArqResult:
+        cfg, n = self.cfg, self.cfg.n
+        completed = self.finish is not None
+        ft = self.finish if self.finish is not None else min(cfg.horizon, self.events[-1].time if self.events else 0.0)
+        useful = completed and ft > 0
+        return ArqResult(
+            cfg.protocol, n, cfg.window, cfg.seq_bits, cfg.rtt, cfg.tx_time, cfg.loss,
+            tuple(self.events), tuple(self.flights), tuple(self.delivered), completed, ft,
+            self.n_tx, self.n_retx, self.n_timeouts, self.discarded, self.data_lost, self.acks_lost, self.rto,
+            utilisation=(n * cfg.tx_time / ft) if useful else 0.0,
+            goodput=(n / ft) if useful else 0.0,
+        )
+
+
 def simulate_arq(
     protocol: str = "gbn",
     *,
-    n_packets: int = 20,
-    window: int = 4,
-    seq_bits: int = 3,
-    rtt: float = 0.1,
-    tx_time: float = 0.01,
-    loss: float = 0.1,
-    ack_loss: float = 0.0,
-    jitter: float = 0.0,
-    timer: str = "fixed",
-    timeout: float = 0.25,
-    rto_min: float | None = None,
-    seed: int = 0,
-    drop_data: tuple[int, ...] = (),
-    drop_acks: tuple[int, ...] = (),
-    unsafe: bool = False,
-    horizon: float = 3600.0,
+    n_packets: int = 20, window: int = 4, seq_bits: int = 3,                         # the transfer
+    rtt: float = 0.1, tx_time: float = 0.01,                                          # the link
+    loss: float = 0.1, ack_loss: float = 0.0, jitter: float = 0.0,                    # what the link does
+    timer: str = "fixed", timeout: float = 0.25, rto_min: float | None = None,        # the sender's timer
+    seed: int = 0, drop_data: tuple[int, ...] = (), drop_acks: tuple[int, ...] = (),  # which packets are lost
+    unsafe: bool = False, horizon: float = 3600.0,
 ) -> ArqResult:
     """Simulate one transfer of ``n_packets`` over a lossy datagram channel.
 
@@ -296,7 +599,8 @@ def simulate_arq(
         ``"fixed"``: every timeout is ``timeout``. ``"rfc6298"``: ``timeout`` is
         the initial RTO, then the RFC 6298 estimator with back-off.
     timeout : float
-        Fixed timeout or initial RTO in seconds, in (0, 120].
+        Fixed timeout or initial RTO in seconds, in (0, 120] (``"fixed"``) or
+        [0.001, 120] (``"rfc6298"``, the range of ``RtoEstimator``'s ``initial_rto``).
     rto_min : float, optional
         Floor of the RFC 6298 RTO in seconds, in [0, 60]; default Linux'
         ``TCP_RTO_MIN`` (RFC 6298 §2.4 recommends 1 s).
@@ -342,266 +646,11 @@ def simulate_arq(
     >>> simulate_arq("gbn", n_packets=6, window=4, loss=0.0, drop_data=(1,)).retransmissions   # 1 lost, 2-4 discarded
     4
     """
-    check_choice("protocol", protocol, PROTOCOLS)
-    n = check_int("n_packets", n_packets, lo=1, hi=20000)
-    k = check_int("seq_bits", seq_bits, lo=1, hi=16)
-    unsafe = check_bool("unsafe", unsafe)
-    w = check_int("window", window, lo=1, hi=2**16)
-    if protocol == "sw":
-        w = 1
-    limit = max_window(protocol, k)
-    if w > limit and not unsafe:
-        rule = "2**k - 1 for Go-Back-N" if protocol == "gbn" else "2**(k-1) for Selective Repeat"
-        raise ValueError(f"window must be in [1, {limit}], got {w} ({rule}, seq_bits={k})")
-    rtt = check_float("rtt", rtt, lo=0.0, hi=10.0, lo_open=True)
-    T = check_float("tx_time", tx_time, lo=0.0, hi=1.0, lo_open=True)
-    p = check_float("loss", loss, lo=0.0, hi=0.9)
-    pa = check_float("ack_loss", ack_loss, lo=0.0, hi=0.9)
-    jitter = check_float("jitter", jitter, lo=0.0, hi=10.0)
-    check_choice("timer", timer, ("fixed", "rfc6298"))
-    timeout = check_float("timeout", timeout, lo=0.0, hi=120.0, lo_open=True)
-    rmin = float(LINUX["TCP_RTO_MIN"].value) if rto_min is None else check_float("rto_min", rto_min, lo=0.0, hi=60.0)
-    seed = check_int("seed", seed, lo=0, hi=2**32 - 1)
-    drops_d = _check_indices("drop_data", drop_data)
-    drops_a = _check_indices("drop_acks", drop_acks)
-    horizon = check_float("horizon", horizon, lo=0.0, hi=1e6, lo_open=True)
-
-    M = 2**k
-    d = rtt / 2
-    rng = random.Random(seed)
-    rto = _Rto(timeout, rmin if timer == "rfc6298" else 0.0, float(LINUX["TCP_RTO_MAX"].value))
-    adaptive = timer == "rfc6298"
-
-    events: list[ArqEvent] = []
-    flights: list[Flight] = []
-    heap: list[tuple[float, int, int, str, tuple[int, ...]]] = []
-    counter = 0
-
-    def push(t: float, prio: int, kind: str, data: tuple[int, ...]) -> None:
-        nonlocal counter
-        counter += 1
-        heapq.heappush(heap, (t, prio, counter, kind, data))
-
-    # sender state
-    base = 0
-    nxt = 0
-    acked: set[int] = set()
-    send_count = [0] * n
-    first_sent = [0.0] * n
-    retx: deque[int] = deque()
-    link_free = 0.0
-    link_pending = False
-    timer_gen = 0                     # GBN/SW: the one timer's generation
-    timer_on = False
-    pkt_gen = [0] * n                 # SR: per-packet timer generations
-    n_tx = n_retx = n_timeouts = 0
-    data_idx = ack_idx = 0
-    data_lost = acks_lost = 0
-    # receiver state
-    rcv_next = 0                      # GBN: next expected absolute number; SR: rcv_base
-    buffer: dict[int, int] = {}       # SR: absolute slot -> payload
-    delivered: list[int] = []
-    discarded = 0
-    finish: float | None = None
-
-    def one_way() -> float:
-        return d + (rng.random() * jitter if jitter > 0 else 0.0)
-
-    def start_timer(now: float) -> None:
-        nonlocal timer_gen, timer_on
-        timer_gen += 1
-        timer_on = True
-        push(now + rto.rto, _P_TIMEOUT, "timeout", (timer_gen,))
-
-    def transmit(i: int, now: float) -> None:
-        nonlocal link_free, n_tx, n_retx, data_idx, data_lost
-        seq = i % M
-        again = send_count[i] > 0
-        if not again:
-            first_sent[i] = now
-        send_count[i] += 1
-        n_tx += 1
-        n_retx += again
-        events.append(ArqEvent(now, "retransmit" if again else "send", seq, i))
-        link_free = now + T
-        lost = data_idx in drops_d or rng.random() < p
-        arrive = now + T + one_way()
-        data_idx += 1
-        flights.append(Flight("data", seq, i, now, arrive, lost, again))
-        if lost:
-            data_lost += 1
-            events.append(ArqEvent(now, "lose", seq, i, "数据包丢失"))
-        else:
-            push(arrive, _P_DATA, "data", (seq, i))
-        if protocol == "sr":
-            pkt_gen[i] += 1
-            push(now + rto.rto, _P_TIMEOUT, "sr_timeout", (i, pkt_gen[i]))
-        elif not timer_on:
-            start_timer(now)
-
-    def try_send(now: float) -> None:
-        nonlocal nxt, link_pending
-        if now < link_free:
-            if not link_pending:
-                link_pending = True
-                push(link_free, _P_LINK, "link", ())
-            return
-        while retx:
-            i = retx.popleft()
-            if i >= base and i not in acked:
-                transmit(i, now)
-                break
-        else:
-            if nxt < min(base + w, n):
-                transmit(nxt, now)
-                nxt += 1
-            else:
-                return
-        if not link_pending:
-            link_pending = True
-            push(link_free, _P_LINK, "link", ())
-
-    def send_ack(now: float, seq: int, note: str) -> None:
-        nonlocal ack_idx, acks_lost
-        lost = ack_idx in drops_a or rng.random() < pa
-        arrive = now + one_way()
-        ack_idx += 1
-        events.append(ArqEvent(now, "ack", seq, -1, note))
-        flights.append(Flight("ack", seq, -1, now, arrive, lost))
-        if lost:
-            acks_lost += 1
-            events.append(ArqEvent(now, "ack_lose", seq, -1, "ACK 丢失"))
-        else:
-            push(arrive, _P_ACK, "ack", (seq,))
-
-    def on_data(now: float, seq: int, payload: int) -> None:
-        nonlocal rcv_next, discarded
-        if protocol in ("sw", "gbn"):
-            if seq == rcv_next % M:
-                delivered.append(payload)
-                events.append(ArqEvent(now, "deliver", seq, payload, "按序交付应用"))
-                rcv_next += 1
-            else:
-                discarded += 1
-                events.append(ArqEvent(now, "discard", seq, payload, "非期望序号，丢弃"))
-            send_ack(now, rcv_next % M, "累计确认：期望下一个序号")
-            return
-        off = (seq - rcv_next) % M
-        if off < w:
-            slot = rcv_next + off
-            if slot in buffer:
-                discarded += 1
-                events.append(ArqEvent(now, "discard", seq, payload, "重复，丢弃"))
-            else:
-                buffer[slot] = payload
-                events.append(ArqEvent(now, "buffer", seq, payload, "放入接收缓冲"))
-            send_ack(now, seq, "逐个确认")
-            while rcv_next in buffer:
-                pl = buffer.pop(rcv_next)
-                delivered.append(pl)
-                events.append(ArqEvent(now, "deliver", rcv_next % M, pl, "按序交付应用"))
-                rcv_next += 1
-        else:
-            discarded += 1
-            events.append(ArqEvent(now, "discard", seq, payload, "旧序号的重复包，丢弃并重发 ACK"))
-            send_ack(now, seq, "重复包的确认")
-
-    def sample_rtt(i: int, now: float) -> None:
-        if adaptive and send_count[i] == 1:  # Karn's rule, RFC 6298 §3
-            rto.sample(now - first_sent[i])
-
-    def on_ack(now: float, seq: int) -> None:
-        nonlocal base, timer_on, finish
-        if protocol in ("sw", "gbn"):
-            off = (seq - base) % M
-            if 1 <= off <= nxt - base:
-                sample_rtt(base + off - 1, now)
-                base += off
-                events.append(ArqEvent(now, "ack_arrive", seq, base - 1, f"确认到 {base - 1} 号"))
-                if base >= nxt:
-                    timer_on = False
-                else:
-                    start_timer(now)
-            else:
-                events.append(ArqEvent(now, "dup_ack", seq, -1, "重复 ACK，忽略"))
-        else:
-            hit = next((i for i in range(base, nxt) if i % M == seq), None)
-            if hit is None or hit in acked:
-                events.append(ArqEvent(now, "dup_ack", seq, -1, "重复 ACK，忽略"))
-            else:
-                acked.add(hit)
-                sample_rtt(hit, now)
-                events.append(ArqEvent(now, "ack_arrive", seq, hit, f"确认 {hit} 号"))
-                while base in acked:
-                    acked.discard(base)
-                    base += 1
-        if base >= n:
-            finish = now
-            events.append(ArqEvent(now, "done", -1, -1, "全部确认"))
-            return
-        try_send(now)
-
-    def on_timeout(now: float, i: int) -> None:
-        nonlocal n_timeouts
-        n_timeouts += 1
-        if adaptive:
-            rto.backoff()
-        if protocol == "sr":
-            events.append(ArqEvent(now, "timeout", i % M, i, "该包超时"))
-            retx.append(i)
-        else:
-            events.append(ArqEvent(now, "timeout", base % M, base, f"超时：重发 {base}…{nxt - 1}"))
-            retx.clear()
-            retx.extend(range(base, nxt))
-            start_timer(now)
-        try_send(now)
-
-    try_send(0.0)
-    while heap and finish is None:
-        t, _, _, kind, data = heapq.heappop(heap)
-        if t > horizon:
-            break
-        if kind == "link":
-            link_pending = False
-            try_send(t)
-        elif kind == "data":
-            on_data(t, data[0], data[1])
-        elif kind == "ack":
-            on_ack(t, data[0])
-        elif kind == "timeout":
-            if timer_on and data[0] == timer_gen:
-                timer_on = False
-                on_timeout(t, base)
-        elif kind == "sr_timeout":
-            i, gen = data
-            if i >= base and i not in acked and gen == pkt_gen[i]:
-                on_timeout(t, i)
-
-    completed = finish is not None
-    ft = finish if finish is not None else min(horizon, events[-1].time if events else 0.0)
-    return ArqResult(
-        protocol=protocol,
-        n_packets=n,
-        window=w,
-        seq_bits=k,
-        rtt=rtt,
-        tx_time=T,
-        loss=p,
-        events=tuple(events),
-        flights=tuple(flights),
-        delivered=tuple(delivered),
-        completed=completed,
-        finish_time=ft,
-        transmissions=n_tx,
-        retransmissions=n_retx,
-        timeouts=n_timeouts,
-        discarded=discarded,
-        data_lost=data_lost,
-        acks_lost=acks_lost,
-        rto_final=rto.rto,
-        utilisation=(n * T / ft) if completed and ft > 0 else 0.0,
-        goodput=(n / ft) if completed and ft > 0 else 0.0,
-    )
+    cfg = _ArqConfig.check(protocol, n_packets=n_packets, window=window, seq_bits=seq_bits, rtt=rtt, tx_time=tx_time,
+                           loss=loss, ack_loss=ack_loss, jitter=jitter, timer=timer, timeout=timeout,
+                           rto_min=rto_min, seed=seed, drop_data=drop_data, drop_acks=drop_acks, unsafe=unsafe,
+                           horizon=horizon)
+    return _ArqSim(cfg).run()
 
 
 def goodput_sweep(

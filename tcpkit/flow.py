@@ -16,6 +16,48 @@ window-scale helpers do RFC 7323 arithmetic.
 The model keeps what flow control needs and leaves out the rest: no loss, no
 retransmission timer, no congestion control (``cwnd`` is a fixed cap), and
 segments travel with a constant one-way delay of RTT/2.
+
+The rules :func:`simulate_flow` follows, with their sources:
+
+Sender (RFC 9293 §3.8.6, RFC 5681 §2): at most
+``SND.UNA + min(SND.WND, cwnd)`` may be sent. Receiver: the window is the
+free buffer space, advertised as ``field << wscale`` (RFC 7323 §2.2;
+the field is rounded down and capped at 65535), and its right edge never
+moves back (RFC 9293 §3.8.6.2.2).
+
+* Receiver SWS avoidance (RFC 1122 §4.2.3.3): the right edge only moves
+  when it can move by at least ``min(rcv_buf / 2, mss)``. A read sends a
+  window update when the new window is at least twice the one last
+  offered (Linux ``tcp_cleanup_rbuf``).
+* Sender SWS avoidance (RFC 1122 §4.2.3.4): a segment shorter than MSS
+  that is cut by the window goes out only if it is at least half the
+  largest window the peer has offered. (The override timer is not
+  modelled.)
+* Nagle (RFC 896): a segment shorter than MSS that carries the last
+  queued byte waits while data is unacknowledged (``"rfc896"``) or —
+  Linux's Minshall variant, ``tcp_nagle_check``/``tcp_minshall_check``
+  in net/ipv4/tcp_output.c — while an earlier *small* segment is
+  unacknowledged (``"minshall"``).
+* Delayed ACK (RFC 1122 §4.2.3.2; Linux ``__tcp_ack_snd_check``,
+  ``tcp_event_data_recv``, ``tcp_delack_timer_handler``): the first
+  ``min(rcv_wnd / (2·mss), TCP_MAX_QUICKACKS)`` segments are acked at once
+  (quickack mode); then an ACK goes out at once when more than one MSS is
+  unacknowledged and the window does not shrink, otherwise after the ATO.
+  ATO starts at ``TCP_DELACK_MIN`` (40 ms), adapts to the arrival gaps,
+  doubles when the timer fires (up to the receiver's RTO, taken from one
+  handshake RTT sample), a gap longer than that RTO re-enters quickack
+  mode, and the delay is capped at
+  ``TCP_DELACK_MAX`` (200 ms; Linux allows up to 500 ms for bulk
+  receivers).
+* Persist timer (RFC 1122 §4.2.2.17; Linux ``tcp_check_probe_timer``,
+  ``tcp_probe_timer``/``tcp_send_probe0``, ``tcp_ack_probe``): when data
+  is queued, nothing is in flight and the window is too small, a probe
+  is due after ``max(RTO, TCP_RTO_MIN)`` (``tcp_probe0_base``; RTO from
+  the Linux estimator in :mod:`tcpkit.rto`); every probe doubles the
+  interval up to ``TCP_RTO_MAX``; an ACK that still shows no room
+  restarts the timer from its arrival. The probe is a zero-length
+  segment with ``seq = SND.UNA − 1`` (``tcp_xmit_probe_skb``), or new data
+  if part of a window is open (``tcp_write_wakeup``).
 """
 
 from __future__ import annotations
@@ -189,11 +231,14 @@ class FlowTrace:
 
     steps: tuple[FlowStep, ...]
     events: tuple[FlowEvent, ...]
+    #: Time step in seconds.
     step: float
+    #: The parameters of the run, in bytes (``cwnd`` = 2**62 when unlimited) and the window scale shift.
     mss: int
     rcv_buf: int
     cwnd: int
     wscale: int
+    #: Bytes that arrived when the receive buffer was full (0 while the window is respected).
     dropped: int
 
     @property
@@ -232,26 +277,327 @@ class FlowTrace:
         return min(len(self.steps) - 1, int(round(t / self.step)))
 
 
+@dataclass(frozen=True, slots=True)
+class _FlowConfig:
+    """The validated parameters of one :func:`simulate_flow` run, plus the Linux constants it uses."""
+
+    data: int
+    write_size: int
+    write_interval: float
+    rcv_buf: int
+    read_rate: float
+    pause_start: float
+    pause_len: float
+    rtt: float
+    mss: int
+    cwnd: int
+    link_rate: float | None
+    wscale: int
+    nagle: bool
+    minshall: bool
+    delayed_ack: bool
+    sws: bool
+    step: float
+    n_steps: int
+
+    @classmethod
+    def check(cls, *, data: int, write_size: int, write_interval: float, rcv_buf: int, read_rate: float,
+              pause_start: float, pause_len: float, rtt: float, mss: int, cwnd: int | None, link_rate: float | None,
+              wscale: int, nagle: bool, nagle_variant: str, delayed_ack: bool, sws_avoidance: bool,
+              duration: float, step: float) -> _FlowConfig:
+        """Validate every parameter of :func:`simulate_flow` (the messages name the parameter and its range)."""
+        n_data = check_int("data", data, lo=1, hi=10**9)
+        wsz = check_int("write_size", write_size, lo=0, hi=10**9)
+        wint = check_float("write_interval", write_interval, lo=0.001, hi=60.0)
+        mss = check_int("mss", mss, lo=int(LINUX["TCP_MIN_MSS"].value), hi=int(LINUX["loopback_mss"].value))
+        buf = check_int("rcv_buf", rcv_buf, lo=mss, hi=2**30)
+        rrate = check_float("read_rate", read_rate, lo=0.0, hi=1e10)
+        p0 = check_float("pause_start", pause_start, lo=0.0, hi=3600.0)
+        plen = check_float("pause_len", pause_len, lo=0.0, hi=3600.0)
+        rtt = check_float("rtt", rtt, lo=0.002, hi=10.0)
+        cw = 2**62 if cwnd is None else check_int("cwnd", cwnd, lo=mss, hi=2**31)
+        lrate = None if link_rate is None else check_float("link_rate", link_rate, lo=1000.0, hi=1e11)
+        ws = check_int("wscale", wscale, lo=0, hi=_MAX_SHIFT)
+        nagle = check_bool("nagle", nagle)
+        variant = check_choice("nagle_variant", nagle_variant, ("minshall", "rfc896"))
+        delack = check_bool("delayed_ack", delayed_ack)
+        sws = check_bool("sws_avoidance", sws_avoidance)
+        dt = check_float("step", step, lo=0.0001, hi=0.1)
+        dur = check_float("duration", duration, lo=dt, hi=600.0)
+        n_steps = int(round(dur / dt))
+        check_int("duration / step", n_steps, lo=1, hi=200_000)
+        return cls(n_data, wsz, wint, buf, rrate, p0, plen, rtt, mss, cw, lrate, ws, nagle, variant == "minshall",
+                   delack, sws, dt, n_steps)
+
+
+class _FlowSim:
+    """One :func:`simulate_flow` run: a sender and a receiver joined by two delay lines of RTT/2.
+
+    Each time step runs, in order: :meth:`app_writes`, :meth:`acks_arrive`
+    (the sender learns SND.UNA and the window), :meth:`segments_arrive` (the
+    receiver buffers and ACKs now or later), :meth:`app_reads` (may send a
+    window update), :meth:`delack_timer`, :meth:`persist_timer` and
+    :meth:`send_data`; :meth:`record` stores the :class:`FlowStep`.
+    """
+
+    def __init__(self, c: _FlowConfig) -> None:
+        self.c = c
+        self.delay = max(1, int(round(c.rtt / 2 / c.step)))  # one-way delay in steps
+        self.rto_min = float(LINUX["TCP_RTO_MIN"].value)
+        self.rto_max = float(LINUX["TCP_RTO_MAX"].value)
+        self.ato_min = float(LINUX["TCP_DELACK_MIN"].value)
+        self.delack_max = float(LINUX["TCP_DELACK_MAX"].value)
+        self.max_quick = int(LINUX["TCP_MAX_QUICKACKS"].value)
+        # the receiver sends no data; its RTO comes from the handshake's one RTT sample
+        self.rcv_rto = RtoEstimator(flavor="linux").on_sample(c.rtt, now=c.rtt).rto
+        self.retries2 = int(LINUX["tcp_retries2"].value)
+        self.wclamp = MAX_WINDOW_FIELD << c.wscale
+        self.sws_thresh = min(c.rcv_buf // 2, c.mss)
+        # The SYN-ACK's window is never scaled (RFC 7323 §2.2): the first window is min(buf, 65535).
+        first_window = min(c.rcv_buf, MAX_WINDOW_FIELD)
+        # sender: positions in the byte stream, the persist timer, the link's byte credit
+        self.written = c.data if c.write_size == 0 else 0
+        self.next_write = 0.0
+        self.snd_una = self.snd_nxt = self.snd_sml = 0  # snd_sml: end of the last small segment (Minshall)
+        self.snd_right = self.max_wnd = first_window  # right edge learned from the peer, largest window seen
+        self.unacked: deque[tuple[int, float]] = deque()  # (end_seq, send time)
+        self.est = RtoEstimator(flavor="linux")
+        self.probe_at: float | None = None
+        self.backoff = 0
+        self.credit = 0.0
+        # receiver: buffer, reader, delayed-ACK state (unacked_rcv: bytes received since the last ACK)
+        self.rcv_nxt = self.buffered = self.read_total = self.dropped = self.unacked_rcv = self.quick = 0
+        self.rcv_right = first_window
+        self.read_credit = self.ato = 0.0
+        self.lrcv: float | None = None
+        self.delack_at: float | None = None
+        # the two directions of the path and the record
+        self.to_rcv: deque[tuple[int, int, int, bool]] = deque()  # (arrival step, seq, length, is_probe)
+        self.to_snd: deque[tuple[int, int, int]] = deque()  # (arrival step, ack, window bytes)
+        self.events: list[FlowEvent] = []
+        self.steps: list[FlowStep] = []
+
+    def run(self) -> FlowTrace:
+        c = self.c
+        for k in range(c.n_steps + 1):
+            now = k * c.step
+            self.app_writes(now)
+            self.acks_arrive(k, now)
+            self.segments_arrive(k, now)
+            self.app_reads(k, now)
+            self.delack_timer(k, now)
+            wnd_end = min(self.snd_right, self.snd_una + c.cwnd)
+            self.persist_timer(k, now, wnd_end)
+            self.send_data(k, now, wnd_end)
+            self.record(now, wnd_end)
+        return FlowTrace(tuple(self.steps), tuple(self.events), c.step, c.mss, c.rcv_buf, c.cwnd, c.wscale,
+                         self.dropped)
+
+    # -- receiver window (RFC 9293 §3.8.6.2.2, RFC 1122 §4.2.3.3) ----------------------------------
+    def offer(self) -> int:
+        """Candidate right edge: free space, rounded down to the scale, clamped."""
+        free = self.c.rcv_buf - self.buffered
+        return self.rcv_nxt + (min(free, self.wclamp) >> self.c.wscale << self.c.wscale)
+
+    def right_edge(self) -> int:
+        """The right edge after the receiver SWS rule: it moves only by ≥ min(rcv_buf/2, mss)."""
+        cand = self.offer()
+        if cand > self.rcv_right and (not self.c.sws or cand - self.rcv_right >= self.sws_thresh):
+            return cand
+        return self.rcv_right
+
+    def window_now(self) -> int:
+        """The window the receiver would offer now."""
+        return self.right_edge() - self.rcv_nxt
+
+    def send_ack(self, k: int, now: float, kind: str) -> None:
+        """The receiver sends an ACK carrying RCV.NXT and its (scaled) window."""
+        self.rcv_right = self.right_edge()
+        wnd = (self.rcv_right - self.rcv_nxt) >> self.c.wscale << self.c.wscale
+        self.to_snd.append((k + self.delay, self.rcv_nxt, wnd))
+        self.events.append(FlowEvent(now, kind, 0, 0, self.rcv_nxt, wnd))
+        self.unacked_rcv = 0
+        self.delack_at = None
+        if self.quick > 0:
+            self.quick -= 1
+
+    # -- 1. application writes ----------------------------------------------------------------------
+    def app_writes(self, now: float) -> None:
+        c = self.c
+        if c.write_size and self.written < c.data:
+            while self.next_write <= now + 1e-12 and self.written < c.data:
+                self.written = min(c.data, self.written + c.write_size)
+                self.next_write += c.write_interval
+
+    # -- 2. ACKs reach the sender ---------------------------------------------------------------------
+    def acks_arrive(self, k: int, now: float) -> None:
+        while self.to_snd and self.to_snd[0][0] == k:
+            _, ack, wnd = self.to_snd.popleft()
+            prior_in_flight = self.snd_nxt - self.snd_una
+            if ack > self.snd_una:
+                sent_at = None
+                while self.unacked and self.unacked[0][0] <= ack:
+                    sent_at = self.unacked.popleft()[1]
+                if sent_at is not None:
+                    self.est.on_sample(max(now - sent_at, self.c.step), now=now)
+                self.snd_una = ack
+            if ack + wnd > self.snd_right:
+                self.snd_right = ack + wnd
+            self.max_wnd = max(self.max_wnd, wnd)
+            if prior_in_flight == 0 and self.probe_at is not None:
+                self.ack_probe(now)
+
+    def ack_probe(self, now: float) -> None:
+        """tcp_ack_probe: stop the persist timer if the head segment fits, else re-arm it from now."""
+        c = self.c
+        head = min(c.mss, self.written - self.snd_nxt)
+        if head > 0 and self.snd_nxt + head <= min(self.snd_right, self.snd_una + c.cwnd):
+            self.probe_at, self.backoff = None, 0
+        else:
+            self.probe_at = now + self.probe_interval()
+
+    def probe_interval(self) -> float:
+        """tcp_probe0_when: ``min(max(RTO, rto_min) << backoff, rto_max)``."""
+        return min(max(self.est.rto, self.rto_min) * (1 << self.backoff), self.rto_max)
+
+    # -- 3. segments reach the receiver ---------------------------------------------------------------
+    def segments_arrive(self, k: int, now: float) -> None:
+        c = self.c
+        while self.to_rcv and self.to_rcv[0][0] == k:
+            _, seq, length, is_probe = self.to_rcv.popleft()
+            if is_probe or length == 0:
+                self.send_ack(k, now, "ack")  # out-of-window: immediate (duplicate) ACK with the window
+                continue
+            take = min(length, c.rcv_buf - self.buffered)
+            self.dropped += length - take
+            self.rcv_nxt += take
+            self.buffered += take
+            self.unacked_rcv += take
+            self.track_ato(now)
+            if not c.delayed_ack or self.quick > 0:
+                self.send_ack(k, now, "ack")
+            elif self.unacked_rcv > c.mss and self.window_now() >= self.rcv_right - self.rcv_nxt:
+                self.send_ack(k, now, "ack")
+            elif self.delack_at is None:
+                self.delack_at = now + min(self.ato, self.delack_max)
+
+    def track_ato(self, now: float) -> None:
+        """tcp_event_data_recv: quickack at the first data, ATO tracks the arrival gaps."""
+        quick = min(max(self.rcv_right // (2 * self.c.mss), 2), self.max_quick)
+        if self.lrcv is None:
+            self.quick = quick
+            self.ato = self.ato_min
+        else:
+            gap = now - self.lrcv
+            if gap <= self.ato_min / 2:
+                self.ato = self.ato / 2 + self.ato_min / 2
+            elif gap < self.ato:
+                self.ato = min(self.ato / 2 + gap, self.rcv_rto)
+            elif gap > self.rcv_rto:
+                self.quick = quick
+        self.lrcv = now
+
+    # -- 4. the receiving application reads -----------------------------------------------------------
+    def app_reads(self, k: int, now: float) -> None:
+        c = self.c
+        paused = c.pause_len > 0 and c.pause_start <= now < c.pause_start + c.pause_len
+        if c.read_rate <= 0 or paused:
+            return
+        self.read_credit += c.read_rate * c.step
+        n = min(self.buffered, int(self.read_credit))
+        if n > 0:
+            self.read_credit -= n
+            cur = self.rcv_right - self.rcv_nxt
+            self.buffered -= n
+            self.read_total += n
+            new = self.window_now()
+            if new > 0 and new >= 2 * cur and 2 * cur <= self.wclamp:  # tcp_cleanup_rbuf
+                self.send_ack(k, now, "window_update")
+        if self.buffered == 0:
+            self.read_credit = min(self.read_credit, c.read_rate * c.step)
+
+    # -- 5. delayed-ACK timer -------------------------------------------------------------------------
+    def delack_timer(self, k: int, now: float) -> None:
+        if self.delack_at is not None and self.delack_at <= now + 1e-12:
+            self.ato = min(2 * self.ato, self.rcv_rto)
+            self.send_ack(k, now, "delayed_ack")
+
+    # -- 6. sender: persist timer, then transmit ------------------------------------------------------
+    def persist_timer(self, k: int, now: float, wnd_end: int) -> None:
+        """tcp_probe_timer / tcp_send_probe0: a zero-length probe, or new data if part of the window is open."""
+        if self.probe_at is None or self.probe_at > now + 1e-12:
+            return
+        avail = self.written - self.snd_nxt
+        if self.snd_nxt != self.snd_una or avail <= 0:
+            self.probe_at, self.backoff = None, 0
+            return
+        usable = wnd_end - self.snd_nxt
+        if usable > 0:
+            self.put_segment(k, now, min(usable, self.c.mss, avail), "probe_data")
+        else:
+            self.to_rcv.append((k + self.delay, self.snd_una - 1, 0, True))
+            self.events.append(FlowEvent(now, "probe", self.snd_una - 1, 0, 0, 0))
+        self.backoff = min(self.backoff + 1, self.retries2)
+        self.probe_at = now + self.probe_interval()
+
+    def put_segment(self, k: int, now: float, seg: int, kind: str) -> None:
+        """Send ``seg`` new bytes from SND.NXT."""
+        self.to_rcv.append((k + self.delay, self.snd_nxt, seg, False))
+        self.unacked.append((self.snd_nxt + seg, now))
+        self.events.append(FlowEvent(now, kind, self.snd_nxt, seg, 0, 0))
+        self.snd_nxt += seg
+
+    def next_segment(self, wnd_end: int) -> tuple[int, bool]:
+        """Size of the next data segment (0: none now) and whether the window is what stops the sender."""
+        c = self.c
+        avail = self.written - self.snd_nxt
+        usable = wnd_end - self.snd_nxt
+        if avail <= 0:
+            return 0, False
+        if usable <= 0:
+            return 0, True
+        seg = min(c.mss, avail, usable)
+        if seg < c.mss:
+            if seg == avail:  # the last queued bytes: Nagle decides (RFC 1122 §4.2.3.4 (b))
+                if c.nagle and (self.snd_sml > self.snd_una if c.minshall else self.snd_nxt > self.snd_una):
+                    return 0, False
+            elif c.sws and seg < self.max_wnd / 2:  # cut by the window: (c) needs ≥ ½ max window
+                return 0, True
+        return seg, False
+
+    def send_data(self, k: int, now: float, wnd_end: int) -> None:
+        """Send what the window, Nagle, SWS avoidance and the link rate allow; arm the persist timer."""
+        c = self.c
+        if c.link_rate is not None:
+            self.credit = min(self.credit + c.link_rate * c.step, max(float(c.mss), c.link_rate * c.step))
+        while True:
+            seg, blocked_by_window = self.next_segment(wnd_end)
+            if seg == 0 or (c.link_rate is not None and self.credit < seg):
+                break
+            if seg < c.mss:
+                self.snd_sml = self.snd_nxt + seg
+            self.put_segment(k, now, seg, "data")
+            if c.link_rate is not None:
+                self.credit -= seg
+        if blocked_by_window and self.snd_nxt == self.snd_una and self.probe_at is None:  # tcp_check_probe_timer
+            self.probe_at = now + max(self.est.rto, self.rto_min)
+
+    def record(self, now: float, wnd_end: int) -> None:
+        wnd = self.snd_right - self.snd_una
+        self.steps.append(FlowStep(now, self.snd_una, self.snd_nxt, wnd_end, self.written, wnd, self.buffered,
+                                   self.read_total, self.rcv_right - self.rcv_nxt, wnd <= 0))
+
+
 def simulate_flow(
     *,
-    data: int = 300_000,
-    write_size: int = 0,
-    write_interval: float = 0.01,
-    rcv_buf: int = 65_536,
-    read_rate: float = 100_000.0,
-    pause_start: float = 0.0,
-    pause_len: float = 0.0,
-    rtt: float = 0.05,
-    mss: int = 1460,
-    cwnd: int | None = None,
-    link_rate: float | None = 1_250_000.0,
-    wscale: int = 7,
-    nagle: bool = True,
-    nagle_variant: str = "minshall",
-    delayed_ack: bool = True,
-    sws_avoidance: bool = True,
-    duration: float = 2.0,
-    step: float = 0.001,
+    data: int = 300_000, write_size: int = 0, write_interval: float = 0.01,             # the writer
+    rcv_buf: int = 65_536, read_rate: float = 100_000.0,                                # the reader
+    pause_start: float = 0.0, pause_len: float = 0.0,
+    rtt: float = 0.05, mss: int = 1460, cwnd: int | None = None,                        # the path
+    link_rate: float | None = 1_250_000.0, wscale: int = 7,
+    nagle: bool = True, nagle_variant: str = "minshall",                                # the sender
+    delayed_ack: bool = True, sws_avoidance: bool = True,                               # both ends
+    duration: float = 2.0, step: float = 0.001,                                         # the clock
 ) -> FlowTrace:
     """Simulate flow control between one sender and one receiver, step by step.
 
@@ -298,53 +644,21 @@ def simulate_flow(
     Returns
     -------
     FlowTrace
+        One :class:`FlowStep` per time step and every segment sent.
 
     Raises
     ------
-    ValueError, TypeError
-        If a parameter is out of range or of the wrong type.
+    ValueError
+        A parameter out of range; the message names it and its range.
+    TypeError
+        A parameter of the wrong type (e.g. a float ``mss``).
 
     Notes
     -----
-    Sender (RFC 9293 §3.8.6, RFC 5681 §2): at most
-    ``SND.UNA + min(SND.WND, cwnd)`` may be sent. Receiver: the window is the
-    free buffer space, advertised as ``field << wscale`` (RFC 7323 §2.2;
-    the field is rounded down and capped at 65535), and its right edge never
-    moves back (RFC 9293 §3.8.6.2.2).
-
-    * Receiver SWS avoidance (RFC 1122 §4.2.3.3): the right edge only moves
-      when it can move by at least ``min(rcv_buf / 2, mss)``. A read sends a
-      window update when the new window is at least twice the one last
-      offered (Linux ``tcp_cleanup_rbuf``).
-    * Sender SWS avoidance (RFC 1122 §4.2.3.4): a segment shorter than MSS
-      that is cut by the window goes out only if it is at least half the
-      largest window the peer has offered. (The override timer is not
-      modelled.)
-    * Nagle (RFC 896): a segment shorter than MSS that carries the last
-      queued byte waits while data is unacknowledged (``"rfc896"``) or —
-      Linux's Minshall variant, ``tcp_nagle_check``/``tcp_minshall_check``
-      in net/ipv4/tcp_output.c — while an earlier *small* segment is
-      unacknowledged (``"minshall"``).
-    * Delayed ACK (RFC 1122 §4.2.3.2; Linux ``__tcp_ack_snd_check``,
-      ``tcp_event_data_recv``, ``tcp_delack_timer_handler``): the first
-      ``min(rcv_wnd / (2·mss), TCP_MAX_QUICKACKS)`` segments are acked at once
-      (quickack mode); then an ACK goes out at once when more than one MSS is
-      unacknowledged and the window does not shrink, otherwise after the ATO.
-      ATO starts at ``TCP_DELACK_MIN`` (40 ms), adapts to the arrival gaps,
-      doubles when the timer fires (up to the receiver's RTO, taken from one
-      handshake RTT sample), a gap longer than that RTO re-enters quickack
-      mode, and the delay is capped at
-      ``TCP_DELACK_MAX`` (200 ms; Linux allows up to 500 ms for bulk
-      receivers).
-    * Persist timer (RFC 1122 §4.2.2.17; Linux ``tcp_check_probe_timer``,
-      ``tcp_probe_timer``/``tcp_send_probe0``, ``tcp_ack_probe``): when data
-      is queued, nothing is in flight and the window is too small, a probe
-      is due after ``max(RTO, TCP_RTO_MIN)`` (``tcp_probe0_base``; RTO from
-      the Linux estimator in :mod:`tcpkit.rto`); every probe doubles the
-      interval up to ``TCP_RTO_MAX``; an ACK that still shows no room
-      restarts the timer from its arrival. The probe is a zero-length
-      segment with ``seq = SND.UNA − 1`` (``tcp_xmit_probe_skb``), or new data
-      if part of a window is open (``tcp_write_wakeup``).
+    The rules and their RFC and Linux sources are listed in the module
+    docstring. Each step of ``step`` seconds runs, in order: application
+    writes, ACKs reach the sender, segments reach the receiver, the reader
+    reads, the delayed-ACK timer, the persist timer, the sender transmits.
 
     Examples
     --------
@@ -354,241 +668,12 @@ def simulate_flow(
     >>> len(t.probes) >= 2
     True
     """
-    n_data = check_int("data", data, lo=1, hi=10**9)
-    wsz = check_int("write_size", write_size, lo=0, hi=10**9)
-    wint = check_float("write_interval", write_interval, lo=0.001, hi=60.0)
-    mss = check_int("mss", mss, lo=int(LINUX["TCP_MIN_MSS"].value), hi=int(LINUX["loopback_mss"].value))
-    buf = check_int("rcv_buf", rcv_buf, lo=mss, hi=2**30)
-    rrate = check_float("read_rate", read_rate, lo=0.0, hi=1e10)
-    p0 = check_float("pause_start", pause_start, lo=0.0, hi=3600.0)
-    plen = check_float("pause_len", pause_len, lo=0.0, hi=3600.0)
-    rtt = check_float("rtt", rtt, lo=0.002, hi=10.0)
-    cw = 2**62 if cwnd is None else check_int("cwnd", cwnd, lo=mss, hi=2**31)
-    lrate = None if link_rate is None else check_float("link_rate", link_rate, lo=1000.0, hi=1e11)
-    ws = check_int("wscale", wscale, lo=0, hi=_MAX_SHIFT)
-    nagle = check_bool("nagle", nagle)
-    variant = check_choice("nagle_variant", nagle_variant, ("minshall", "rfc896"))
-    delack = check_bool("delayed_ack", delayed_ack)
-    sws = check_bool("sws_avoidance", sws_avoidance)
-    dt = check_float("step", step, lo=0.0001, hi=0.1)
-    dur = check_float("duration", duration, lo=dt, hi=600.0)
-    n_steps = int(round(dur / dt))
-    check_int("duration / step", n_steps, lo=1, hi=200_000)
-
-    delay = max(1, int(round(rtt / 2 / dt)))  # one-way delay in steps
-    rto_min = float(LINUX["TCP_RTO_MIN"].value)
-    rto_max = float(LINUX["TCP_RTO_MAX"].value)
-    ato_min = float(LINUX["TCP_DELACK_MIN"].value)
-    delack_max = float(LINUX["TCP_DELACK_MAX"].value)
-    max_quick = int(LINUX["TCP_MAX_QUICKACKS"].value)
-    # the receiver sends no data; its RTO comes from the handshake's one RTT sample
-    rcv_rto = RtoEstimator(flavor="linux").on_sample(rtt, now=rtt).rto
-    retries2 = int(LINUX["tcp_retries2"].value)
-    wclamp = MAX_WINDOW_FIELD << ws
-    sws_thresh = min(buf // 2, mss)
-
-    # sender state
-    written = n_data if wsz == 0 else 0
-    next_write = 0.0
-    snd_una = snd_nxt = 0
-    snd_right = 0  # right edge learned from the peer (set by the SYN-ACK below)
-    max_wnd = 0
-    snd_sml = 0  # end of the last small segment sent (Minshall)
-    unacked: deque[tuple[int, float]] = deque()  # (end_seq, send time)
-    est = RtoEstimator(flavor="linux")
-    probe_at: float | None = None
-    backoff = 0
-    credit = 0.0
-    # receiver state
-    rcv_nxt = 0
-    buffered = 0
-    read_total = 0
-    read_credit = 0.0
-    dropped = 0
-    unacked_rcv = 0  # bytes received since the last ACK
-    quick = 0
-    ato = 0.0
-    lrcv: float | None = None
-    delack_at: float | None = None
-
-    def offer() -> int:
-        """Receiver: candidate right edge (free space, rounded to the scale, clamped)."""
-        free = buf - buffered
-        return rcv_nxt + (min(free, wclamp) >> ws << ws)
-
-    # The SYN-ACK's window is never scaled (RFC 7323 §2.2): the first window is min(buf, 65535).
-    rcv_right = min(buf, MAX_WINDOW_FIELD)
-    snd_right = rcv_right
-    max_wnd = rcv_right
-
-    to_rcv: deque[tuple[int, int, int, bool]] = deque()  # (arrival step, seq, length, is_probe)
-    to_snd: deque[tuple[int, int, int]] = deque()  # (arrival step, ack, window bytes)
-    events: list[FlowEvent] = []
-    steps: list[FlowStep] = []
-
-    def send_ack(k: int, now: float, kind: str) -> None:
-        nonlocal rcv_right, unacked_rcv, delack_at, quick
-        cand = offer()
-        if cand > rcv_right and (not sws or cand - rcv_right >= sws_thresh):
-            rcv_right = cand
-        wnd = (rcv_right - rcv_nxt) >> ws << ws
-        to_snd.append((k + delay, rcv_nxt, wnd))
-        events.append(FlowEvent(now, kind, 0, 0, rcv_nxt, wnd))
-        unacked_rcv = 0
-        delack_at = None
-        if quick > 0:
-            quick -= 1
-
-    def window_now() -> int:
-        """Receiver: the window it would offer now (right edge after SWS rules) minus RCV.NXT."""
-        cand = offer()
-        right = rcv_right
-        if cand > right and (not sws or cand - right >= sws_thresh):
-            right = cand
-        return right - rcv_nxt
-
-    for k in range(n_steps + 1):
-        now = k * dt
-
-        # 1. application writes
-        if wsz and written < n_data:
-            while next_write <= now + 1e-12 and written < n_data:
-                written = min(n_data, written + wsz)
-                next_write += wint
-
-        # 2. ACKs reach the sender
-        while to_snd and to_snd[0][0] == k:
-            _, ack, wnd = to_snd.popleft()
-            prior_in_flight = snd_nxt - snd_una
-            if ack > snd_una:
-                sent_at = None
-                while unacked and unacked[0][0] <= ack:
-                    sent_at = unacked.popleft()[1]
-                if sent_at is not None:
-                    est.on_sample(max(now - sent_at, dt), now=now)
-                snd_una = ack
-            if ack + wnd > snd_right:
-                snd_right = ack + wnd
-            max_wnd = max(max_wnd, wnd)
-            if prior_in_flight == 0 and probe_at is not None:  # tcp_ack_probe
-                head = min(mss, written - snd_nxt)
-                if head > 0 and snd_nxt + head <= min(snd_right, snd_una + cw):
-                    probe_at, backoff = None, 0
-                else:
-                    base = max(est.rto, rto_min)
-                    probe_at = now + min(base * 2**backoff, rto_max)
-
-        # 3. segments reach the receiver
-        while to_rcv and to_rcv[0][0] == k:
-            _, seq, length, is_probe = to_rcv.popleft()
-            if is_probe or length == 0:
-                send_ack(k, now, "ack")  # out-of-window: immediate (duplicate) ACK with the window
-                continue
-            room = buf - buffered
-            take = min(length, room)
-            dropped += length - take
-            rcv_nxt += take
-            buffered += take
-            unacked_rcv += take
-            # tcp_event_data_recv: quickack at the first data, ATO tracks the arrival gaps
-            if lrcv is None:
-                quick = min(max(rcv_right // (2 * mss), 2), max_quick)
-                ato = ato_min
-            else:
-                gap = now - lrcv
-                if gap <= ato_min / 2:
-                    ato = ato / 2 + ato_min / 2
-                elif gap < ato:
-                    ato = min(ato / 2 + gap, rcv_rto)
-                elif gap > rcv_rto:
-                    quick = min(max(rcv_right // (2 * mss), 2), max_quick)
-            lrcv = now
-            if not delack or quick > 0:
-                send_ack(k, now, "ack")
-            elif unacked_rcv > mss and window_now() >= rcv_right - rcv_nxt:
-                send_ack(k, now, "ack")
-            elif delack_at is None:
-                delack_at = now + min(ato, delack_max)
-
-        # 4. the receiving application reads
-        paused = plen > 0 and p0 <= now < p0 + plen
-        if rrate > 0 and not paused:
-            read_credit += rrate * dt
-            n = min(buffered, int(read_credit))
-            if n > 0:
-                read_credit -= n
-                cur = rcv_right - rcv_nxt
-                buffered -= n
-                read_total += n
-                new = window_now()
-                if new > 0 and new >= 2 * cur and 2 * cur <= wclamp:  # tcp_cleanup_rbuf
-                    send_ack(k, now, "window_update")
-            if buffered == 0:
-                read_credit = min(read_credit, rrate * dt)
-
-        # 5. delayed-ACK timer
-        if delack_at is not None and delack_at <= now + 1e-12:
-            ato = min(2 * ato, rcv_rto)
-            send_ack(k, now, "delayed_ack")
-
-        # 6. sender: persist timer, then transmit
-        wnd_end = min(snd_right, snd_una + cw)
-        if probe_at is not None and probe_at <= now + 1e-12:
-            avail = written - snd_nxt
-            if snd_nxt == snd_una and avail > 0:
-                usable = wnd_end - snd_nxt
-                if usable > 0:
-                    seg = min(usable, mss, avail)
-                    to_rcv.append((k + delay, snd_nxt, seg, False))
-                    unacked.append((snd_nxt + seg, now))
-                    events.append(FlowEvent(now, "probe_data", snd_nxt, seg, 0, 0))
-                    snd_nxt += seg
-                else:
-                    to_rcv.append((k + delay, snd_una - 1, 0, True))
-                    events.append(FlowEvent(now, "probe", snd_una - 1, 0, 0, 0))
-                backoff = min(backoff + 1, retries2)
-                probe_at = now + min(max(est.rto, rto_min) * 2**backoff, rto_max)
-            else:
-                probe_at, backoff = None, 0
-
-        if lrate is not None:
-            credit = min(credit + lrate * dt, max(float(mss), lrate * dt))
-        blocked_by_window = False
-        while True:
-            avail = written - snd_nxt
-            usable = wnd_end - snd_nxt
-            if avail <= 0:
-                break
-            if usable <= 0:
-                blocked_by_window = True
-                break
-            seg = min(mss, avail, usable)
-            if seg < mss:
-                if seg == avail:  # the last queued bytes: Nagle decides (RFC 1122 §4.2.3.4 (b))
-                    if nagle and (snd_sml > snd_una if variant == "minshall" else snd_nxt > snd_una):
-                        break
-                elif sws and seg < max_wnd / 2:  # cut by the window: (c) needs ≥ ½ max window
-                    blocked_by_window = True
-                    break
-            if lrate is not None and credit < seg:
-                break
-            to_rcv.append((k + delay, snd_nxt, seg, False))
-            unacked.append((snd_nxt + seg, now))
-            events.append(FlowEvent(now, "data", snd_nxt, seg, 0, 0))
-            if seg < mss:
-                snd_sml = snd_nxt + seg
-            snd_nxt += seg
-            if lrate is not None:
-                credit -= seg
-        if blocked_by_window and snd_nxt == snd_una and probe_at is None:  # tcp_check_probe_timer
-            probe_at = now + max(est.rto, rto_min)
-
-        steps.append(
-            FlowStep(now, snd_una, snd_nxt, wnd_end, written, snd_right - snd_una, buffered, read_total,
-                     rcv_right - rcv_nxt, snd_right - snd_una <= 0)
-        )
-
-    return FlowTrace(tuple(steps), tuple(events), dt, mss, buf, cw, ws, dropped)
+    cfg = _FlowConfig.check(
+        data=data, write_size=write_size, write_interval=write_interval, rcv_buf=rcv_buf, read_rate=read_rate,
+        pause_start=pause_start, pause_len=pause_len, rtt=rtt, mss=mss, cwnd=cwnd, link_rate=link_rate,
+        wscale=wscale, nagle=nagle, nagle_variant=nagle_variant, delayed_ack=delayed_ack,
+        sws_avoidance=sws_avoidance, duration=duration, step=step)
+    return _FlowSim(cfg).run()
 
 
 # --- persist timer ------------------------------------------------------------------------------

@@ -414,11 +414,15 @@ def compare_syncookies(*, contrast_dt: float | None = None, **kwargs: object) ->
     if unknown:
         raise TypeError(f"compare_syncookies() got unexpected keyword argument(s) {sorted(unknown)}")
     kw = {**(simulate_listen_queues.__kwdefaults__ or {}), **kwargs}
-    p = _params(**kw)  # type: ignore[arg-type]
+    p = _params(**kw)
     other = replace(p, syncookies=0 if p.syncookies else 1)
     if contrast_dt is not None:
         other = replace(other, dt=check_float("contrast_dt", contrast_dt, lo=0.001, hi=0.1))
     return _run(p), _run(other)
+
+
+#: Floating-point dust below which a leftover count is treated as zero.
+_EPS = 1e-9
 
 
 def _clamp(xs: list[float]) -> tuple[float, ...]:
@@ -427,96 +431,125 @@ def _clamp(xs: list[float]) -> tuple[float, ...]:
 
 
 @lru_cache(maxsize=64)
-def _run(p: QueueParams) -> QueueTimeline:  # noqa: C901 - one loop, kept flat for speed
-    dt = p.dt
-    n = max(1, round(p.duration / dt))
-    steps_per_s = 1.0 / dt
-    R = max(1, round(p.rtt / dt))
-    B = p.max_ack_backlog
-    cap_acc = float(B + 1)
-    cookies = p.syncookies
-    q_cap = float(p.syn_queue_limit)
-    # reason attributed when the SYN queue limit bites with cookies off
-    backlog_rule_bites = cookies == 0 and q_cap < B + 1
-    abort = p.abort_on_overflow == 1
-    retries = p.synack_retries
-    young_threshold = max(8, B)
-    # SYN-ACK timer ages in steps: 1, 3, 7, … s, up to the drop at 2**(retries+1)-1 s
-    timer_steps = []
-    for k in range(1, retries + 2):
-        a = round((2**k - 1) * float(LINUX["TCP_TIMEOUT_INIT"].value) * steps_per_s)
-        if a > n:
-            break
-        timer_steps.append(a)
-    ack_offsets = [R] + [a + R for a in timer_steps]
-    first_timer = timer_steps[0] if timer_steps else n + 1
-    gaps, give_up = client_syn_schedule()
-    gap_steps = [max(1, round(g * steps_per_s)) for g in gaps]
-    last_wait = max(1, round((give_up - sum(gaps)) * steps_per_s))
-    n_attempts = len(gaps) + 1
+def _run(p: QueueParams) -> QueueTimeline:
+    """Run the model once (memoised: the model is deterministic and :class:`QueueParams` is hashable)."""
+    return _Listener(p).run()
 
-    att = [0.0] * (n + 1)       # spoofed requests alive, by admission step (cohorts)
-    leg = [0.0] * (n + 1)       # legitimate requests alive, by admission step
-    cookie_ack = [0.0] * (n + R + 2)
-    retry = [[0.0] * (n + 1) for _ in range(n_attempts)]  # retransmitted legit SYNs, by attempt and step
-    retry_total = [0.0] * (n + 1)
-    giveup = [0.0] * (n + 1)
-    qlen = q_att = q_leg = young = acc = 0.0
-    attack_per_step = p.attack_rate * dt
-    legit_per_step = p.legit_rate * dt
-    accept_per_step = p.accept_rate * dt
-    a_start = round(p.attack_start * steps_per_s)
-    a_end = round(p.attack_end * steps_per_s)
-    pending_beyond = 0.0
 
-    names = list(COUNTERS)
-    rec: dict[str, list[float]] = {k: [0.0] * n for k in names}
-    r_attack, r_legit, r_new = rec["attack_syns"], rec["legit_syns"], rec["legit_new"]
-    r_dq, r_dbr, r_dacc, r_ldrop = (rec["dropped_syn_queue_full"], rec["dropped_syn_backlog_rule"],
-                                    rec["dropped_accept_queue_full"], rec["legit_dropped"])
-    r_cookie, r_rtx, r_exp = rec["cookies_sent"], rec["synack_retrans"], rec["requests_expired"]
-    r_done, r_done_ck, r_ackdrop = rec["legit_completed"], rec["legit_completed_cookie"], rec["legit_ack_dropped"]
-    r_f_rst, r_f_ck, r_f_exp, r_f_to = (rec["legit_failed_reset"], rec["legit_failed_cookie_ack"],
-                                        rec["legit_failed_expired"], rec["legit_failed_timeout"])
-    r_acc = rec["accepted"]
-    sq: list[float] = []
-    sqa: list[float] = []
-    sql: list[float] = []
-    aq: list[float] = []
-    eps = 1e-9
+class _Listener:
+    """The fluid model of one listening socket; :meth:`run` calls the five steps once per time step.
 
-    for s in range(n):
-        # 1. SYN-ACK timers of the cohorts that reach age 1, 3, 7, … s now
+    The steps, in ``tcp_conn_request`` / timer order: :meth:`synack_timers`
+    (retransmit or drop the cohorts that reach age 1, 3, 7, … s),
+    :meth:`handshake_acks` (third-step ACKs move requests to the accept queue),
+    :meth:`cookie_acks`, :meth:`syns_arrive` (admit, answer with a cookie or
+    drop; dropped clients retry through :meth:`clients_retry`) and
+    :meth:`app_accepts`. Every counter is an expected count (a real number).
+    """
+
+    def __init__(self, p: QueueParams) -> None:
+        self.p = p
+        dt = p.dt
+        n = self.n = max(1, round(p.duration / dt))
+        steps_per_s = 1.0 / dt
+        R = self.R = max(1, round(p.rtt / dt))
+        B = p.max_ack_backlog
+        self.cap_acc = float(B + 1)
+        self.q_cap = float(p.syn_queue_limit)
+        # reason attributed when the SYN queue limit bites with cookies off
+        self.backlog_rule_bites = p.syncookies == 0 and self.q_cap < B + 1
+        self.young_threshold = max(8, B)
+        self.abort = p.abort_on_overflow == 1
+        # SYN-ACK timer ages in steps: 1, 3, 7, … s, up to the drop at 2**(retries+1)-1 s
+        self.timer_steps: list[int] = []
+        for k in range(1, p.synack_retries + 2):
+            a = round((2**k - 1) * float(LINUX["TCP_TIMEOUT_INIT"].value) * steps_per_s)
+            if a > n:
+                break
+            self.timer_steps.append(a)
+        self.ack_offsets = [R] + [a + R for a in self.timer_steps]
+        self.first_timer = self.timer_steps[0] if self.timer_steps else n + 1
+        gaps, give_up = client_syn_schedule()
+        self.gap_steps = [max(1, round(g * steps_per_s)) for g in gaps]
+        self.last_wait = max(1, round((give_up - sum(gaps)) * steps_per_s))
+        self.n_attempts = len(gaps) + 1
+        self.attack_per_step = p.attack_rate * dt
+        self.legit_per_step = p.legit_rate * dt
+        self.accept_per_step = p.accept_rate * dt
+        self.a_start = round(p.attack_start * steps_per_s)
+        self.a_end = round(p.attack_end * steps_per_s)
+        # state
+        self.att = [0.0] * (n + 1)       # spoofed requests alive, by admission step (cohorts)
+        self.leg = [0.0] * (n + 1)       # legitimate requests alive, by admission step
+        self.cookie_ack = [0.0] * (n + R + 2)
+        self.retry = [[0.0] * (n + 1) for _ in range(self.n_attempts)]  # retransmitted legit SYNs, by attempt
+        self.retry_total = [0.0] * (n + 1)
+        self.giveup = [0.0] * (n + 1)
+        self.qlen = self.q_att = self.q_leg = self.young = self.acc = 0.0
+        self.pending_beyond = 0.0
+        self.rec: dict[str, list[float]] = {k: [0.0] * n for k in COUNTERS}
+        self.accepted = self.rec["accepted"]
+        # queue lengths at the end of each step: SYN queue (all, spoofed, legitimate), accept queue
+        self.sq, self.sqa, self.sql, self.aq = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
+
+    def run(self) -> QueueTimeline:
+        timers, acks, cookie_acks = self.synack_timers, self.handshake_acks, self.cookie_acks
+        syns, accepts, cookie_ack = self.syns_arrive, self.app_accepts, self.cookie_ack
+        first_timer, first_ack = self.first_timer, self.R
+        for s in range(self.n):
+            if s >= first_timer:  # no request is old enough for a timer before that
+                timers(s)
+            if s >= first_ack:
+                acks(s)
+            if cookie_ack[s] > 0.0:
+                cookie_acks(s)
+            syns(s)
+            accepts(s)
+        return self.timeline()
+
+    def retries_now(self) -> int:
+        """reqsk_timer_handler: with the queue more than half full, old requests get fewer retries (≥ 2)."""
+        r_eff = self.p.synack_retries
+        if 2 * self.qlen > self.young_threshold:
+            y2 = 2 * self.young
+            while r_eff > 2:
+                if self.qlen < y2:
+                    break
+                r_eff -= 1
+                y2 *= 2
+        return r_eff
+
+    def synack_timers(self, s: int) -> None:
+        """Step 1: SYN-ACK timers of the cohorts that reach age 1, 3, 7, … s now."""
+        att, leg, rec = self.att, self.leg, self.rec
+        retransmitted = rec["synack_retrans"]
         r_eff = -1
-        for k, a in enumerate(timer_steps):
+        for k, a in enumerate(self.timer_steps):
             s0 = s - a
             if s0 < 0:
                 break
             alive = att[s0] + leg[s0]
             if alive <= 0.0:
                 continue
-            if r_eff < 0:  # reqsk_timer_handler: prune old requests when the queue is > half full
-                r_eff = retries
-                if 2 * qlen > young_threshold:
-                    y2 = 2 * young
-                    while r_eff > 2:
-                        if qlen < y2:
-                            break
-                        r_eff -= 1
-                        y2 *= 2
+            if r_eff < 0:
+                r_eff = self.retries_now()
             if k == 0:
-                young -= alive
+                self.young -= alive
             if k >= r_eff:  # num_timeout (= k) >= max retries: drop the request
-                r_exp[s] += alive
-                r_f_exp[s] += leg[s0]
-                qlen -= alive
-                q_att -= att[s0]
-                q_leg -= leg[s0]
+                rec["requests_expired"][s] += alive
+                rec["legit_failed_expired"][s] += leg[s0]
+                self.qlen -= alive
+                self.q_att -= att[s0]
+                self.q_leg -= leg[s0]
                 att[s0] = leg[s0] = 0.0
             else:
-                r_rtx[s] += alive
-        # 2. third-step ACKs of queued legitimate requests (first try, then after each SYN-ACK retransmission)
-        for j, off in enumerate(ack_offsets):
+                retransmitted[s] += alive
+
+    def handshake_acks(self, s: int) -> None:
+        """Step 2: third-step ACKs of queued legitimate requests (first try, then after each SYN-ACK retransmission)."""
+        leg, rec, cap_acc = self.leg, self.rec, self.cap_acc
+        acc, q_leg, qlen, young = self.acc, self.q_leg, self.qlen, self.young
+        for j, off in enumerate(self.ack_offsets):
             s0 = s - off
             if s0 < 0:
                 break
@@ -525,7 +558,7 @@ def _run(p: QueueParams) -> QueueTimeline:  # noqa: C901 - one loop, kept flat f
                 continue
             room = cap_acc - acc
             moved = m if room >= m else (room if room > 0.0 else 0.0)
-            is_young = j == 0 and off < first_timer
+            is_young = j == 0 and off < self.first_timer
             if moved > 0.0:
                 acc += moved
                 leg[s0] = m = m - moved
@@ -533,106 +566,123 @@ def _run(p: QueueParams) -> QueueTimeline:  # noqa: C901 - one loop, kept flat f
                 qlen -= moved
                 if is_young:
                     young -= moved
-                r_done[s] += moved
-            if m > eps:
-                if abort:
-                    r_f_rst[s] += m
+                rec["legit_completed"][s] += moved
+            if m > _EPS:
+                if self.abort:  # tcp_abort_on_overflow = 1: answer with RST
+                    rec["legit_failed_reset"][s] += m
                     q_leg -= m
                     qlen -= m
                     if is_young:
                         young -= m
                     leg[s0] = 0.0
-                else:
-                    r_ackdrop[s] += m
-        # 3. ACKs answering cookies
-        ck = cookie_ack[s]
-        if ck > 0.0:
-            room = cap_acc - acc
-            moved = ck if room >= ck else (room if room > 0.0 else 0.0)
-            acc += moved
-            r_done[s] += moved
-            r_done_ck[s] += moved
-            if ck - moved > eps:
-                r_f_ck[s] += ck - moved
-        # 4. SYNs arriving in this step
-        na = attack_per_step if a_start <= s < a_end else 0.0
-        nl = legit_per_step + retry_total[s]
-        r_attack[s] = na
-        r_legit[s] = nl
-        r_new[s] = legit_per_step
+                else:  # drop the ACK; the next SYN-ACK retransmission gives the client another chance
+                    rec["legit_ack_dropped"][s] += m
+        self.acc, self.q_leg, self.qlen, self.young = acc, q_leg, qlen, young
+
+    def cookie_acks(self, s: int) -> None:
+        """Step 3: ACKs answering cookies; one that meets a full accept queue is dropped."""
+        ck = self.cookie_ack[s]
+        room = self.cap_acc - self.acc
+        moved = ck if room >= ck else (room if room > 0.0 else 0.0)
+        self.acc += moved
+        self.rec["legit_completed"][s] += moved
+        self.rec["legit_completed_cookie"][s] += moved
+        if ck - moved > _EPS:
+            self.rec["legit_failed_cookie_ack"][s] += ck - moved
+
+    def syns_arrive(self, s: int) -> None:
+        """Step 4: tcp_conn_request for the SYNs of this step (spoofed, new legitimate, retransmitted)."""
+        rec = self.rec
+        na = self.attack_per_step if self.a_start <= s < self.a_end else 0.0
+        nl = self.legit_per_step + self.retry_total[s]
+        rec["attack_syns"][s] = na
+        rec["legit_syns"][s] = nl
+        rec["legit_new"][s] = self.legit_per_step
         total = na + nl
         if total > 0.0:
-            acc_full = acc >= cap_acc - eps
-            if cookies == 2:
-                admit, overflow = 0.0, total
-            else:
-                room = q_cap - qlen
-                admit = total if room >= total else (room if room > 0.0 else 0.0)
-                overflow = total - admit
-            dropped_legit_frac = 0.0
-            if acc_full:
-                # cookie or not, tcp_conn_request drops every SYN while the accept queue is full
-                # (unless the SYN queue is full too and cookies are off: then that is the reason)
-                if cookies == 0 and overflow > 0.0 and not backlog_rule_bites:
-                    r_dq[s] += overflow
-                    r_dacc[s] += admit
-                else:
-                    r_dacc[s] += total
-                dropped_legit_frac = 1.0
-            else:
-                if admit > 0.0:
-                    fa = na / total
-                    qlen += admit
-                    young += admit
-                    q_att += admit * fa
-                    q_leg += admit * (1.0 - fa)
-                    att[s] += admit * fa
-                    leg[s] += admit * (1.0 - fa)
-                if overflow > 0.0:
-                    if cookies:
-                        r_cookie[s] += overflow
-                        cookie_ack[s + R] += overflow * (nl / total)
-                    else:
-                        (r_dbr if backlog_rule_bites else r_dq)[s] += overflow
-                        dropped_legit_frac = overflow / total
+            dropped_legit_frac = self.admit(s, na, nl, total)
             if dropped_legit_frac > 0.0 and nl > 0.0:
-                r_ldrop[s] += nl * dropped_legit_frac
-                # dropped legitimate SYNs are retransmitted by their clients later
-                has_retries = retry_total[s] > 0.0
-                for k2 in range(n_attempts):
-                    v = legit_per_step if k2 == 0 else 0.0
-                    if has_retries:
-                        v += retry[k2][s]
-                    if v <= 0.0:
-                        continue
-                    d = v * dropped_legit_frac
-                    if k2 + 1 < n_attempts:
-                        s2 = s + gap_steps[k2]
-                        if s2 < n:
-                            retry[k2 + 1][s2] += d
-                            retry_total[s2] += d
-                        else:
-                            pending_beyond += d
-                    else:
-                        s2 = s + last_wait
-                        if s2 < n:
-                            giveup[s2] += d
-                        else:
-                            pending_beyond += d
-        if giveup[s] > 0.0:
-            r_f_to[s] += giveup[s]
-        # 5. the application accept()s
-        take = acc if acc <= accept_per_step else accept_per_step
-        acc -= take
-        r_acc[s] = take
-        sq.append(qlen)
-        sqa.append(q_att)
-        sql.append(q_leg)
-        aq.append(acc)
+                rec["legit_dropped"][s] += nl * dropped_legit_frac
+                self.clients_retry(s, dropped_legit_frac)
+        if self.giveup[s] > 0.0:
+            rec["legit_failed_timeout"][s] += self.giveup[s]
 
-    pending = pending_beyond + max(q_leg, 0.0) + sum(cookie_ack[n:])
-    return QueueTimeline(
-        params=p, t=tuple((i + 1) * dt for i in range(n)), syn_queue=_clamp(sq), syn_queue_attack=_clamp(sqa),
-        syn_queue_legit=_clamp(sql),
-        accept_queue=tuple(aq), counts=MappingProxyType({k: tuple(v) for k, v in rec.items()}), pending_end=pending,
-    )
+    def admit(self, s: int, na: float, nl: float, total: float) -> float:
+        """Queue, answer with a cookie, or drop ``total`` SYNs; return the fraction of legitimate SYNs dropped."""
+        rec, cookies = self.rec, self.p.syncookies
+        acc_full = self.acc >= self.cap_acc - _EPS
+        if cookies == 2:
+            admit, overflow = 0.0, total
+        else:
+            room = self.q_cap - self.qlen
+            admit = total if room >= total else (room if room > 0.0 else 0.0)
+            overflow = total - admit
+        if acc_full:
+            # cookie or not, tcp_conn_request drops every SYN while the accept queue is full
+            # (unless the SYN queue is full too and cookies are off: then that is the reason)
+            if cookies == 0 and overflow > 0.0 and not self.backlog_rule_bites:
+                rec["dropped_syn_queue_full"][s] += overflow
+                rec["dropped_accept_queue_full"][s] += admit
+            else:
+                rec["dropped_accept_queue_full"][s] += total
+            return 1.0
+        if admit > 0.0:
+            fa = na / total
+            self.qlen += admit
+            self.young += admit
+            self.q_att += admit * fa
+            self.q_leg += admit * (1.0 - fa)
+            self.att[s] += admit * fa
+            self.leg[s] += admit * (1.0 - fa)
+        if overflow > 0.0:
+            if cookies:
+                rec["cookies_sent"][s] += overflow
+                self.cookie_ack[s + self.R] += overflow * (nl / total)
+            else:
+                rec["dropped_syn_backlog_rule" if self.backlog_rule_bites else "dropped_syn_queue_full"][s] += overflow
+                return overflow / total
+        return 0.0
+
+    def clients_retry(self, s: int, frac: float) -> None:
+        """Dropped legitimate SYNs are retransmitted by their clients (1, 1, 1, 1, 1, 2, 4, … s later) or give up."""
+        n, n_attempts, retry, retry_total = self.n, self.n_attempts, self.retry, self.retry_total
+        gap_steps, pending = self.gap_steps, self.pending_beyond
+        has_retries = retry_total[s] > 0.0
+        for k2 in range(n_attempts):
+            v = self.legit_per_step if k2 == 0 else 0.0
+            if has_retries:
+                v += retry[k2][s]
+            if v <= 0.0:
+                continue
+            d = v * frac
+            if k2 + 1 < n_attempts:
+                s2 = s + gap_steps[k2]
+                if s2 < n:
+                    retry[k2 + 1][s2] += d
+                    retry_total[s2] += d
+                else:
+                    pending += d
+            else:
+                s2 = s + self.last_wait
+                if s2 < n:
+                    self.giveup[s2] += d
+                else:
+                    pending += d
+        self.pending_beyond = pending
+
+    def app_accepts(self, s: int) -> None:
+        """Step 5: the application accept()s; record the queue lengths at the end of the step."""
+        acc = self.acc
+        take = acc if acc <= self.accept_per_step else self.accept_per_step
+        self.acc = acc = acc - take
+        self.accepted[s] = take
+        self.sq[s], self.sqa[s], self.sql[s], self.aq[s] = self.qlen, self.q_att, self.q_leg, acc
+
+    def timeline(self) -> QueueTimeline:
+        n, dt = self.n, self.p.dt
+        pending = self.pending_beyond + max(self.q_leg, 0.0) + sum(self.cookie_ack[n:])
+        return QueueTimeline(
+            params=self.p, t=tuple((i + 1) * dt for i in range(n)), syn_queue=_clamp(self.sq),
+            syn_queue_attack=_clamp(self.sqa), syn_queue_legit=_clamp(self.sql), accept_queue=tuple(self.aq),
+            counts=MappingProxyType({k: tuple(v) for k, v in self.rec.items()}), pending_end=pending,
+        )

@@ -27,7 +27,7 @@ import random
 import re
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ._validate import check_bool, check_bytes, check_choice, check_float, check_int
 from .fsm.states import State
@@ -38,6 +38,7 @@ __all__ = [
     "SEQ_SPACE",
     "ETHERNET_MSS",
     "SeqSegment",
+    "segment_text",
     "Conversation",
     "parse_messages",
     "conversation",
@@ -64,6 +65,22 @@ _SIDES = ("C", "S")
 
 def _other(side: str) -> str:
     return "S" if side == "C" else "C"
+
+
+def segment_text(flags: str, seq: int, ack: int | None, length: int) -> str:
+    """How tcpdump-like traces name a segment: ``"PSH+ACK seq=101 ack=301 len=100"``.
+
+    ``ack`` is left out when it is None (ACK bit off), ``len`` when it is 0.
+
+    >>> segment_text("SYN", 100, None, 0), segment_text("ACK", 101, 301, 0)
+    ('SYN seq=100', 'ACK seq=101 ack=301')
+    """
+    s = f"{flags} seq={seq}"
+    if ack is not None:
+        s += f" ack={ack}"
+    if length:
+        s += f" len={length}"
+    return s
 
 
 # ---------------------------------------------------------------------------
@@ -122,12 +139,7 @@ class SeqSegment:
     def label(self) -> str:
         """A one-line description, e.g. ``'C→S PSH+ACK seq=1 ack=1 len=100'``."""
         arrow = "C→S" if self.sender == "C" else "S→C"
-        s = f"{arrow} {self.flag_text} seq={self.seq}"
-        if self.ack is not None:
-            s += f" ack={self.ack}"
-        if self.length:
-            s += f" len={self.length}"
-        return s
+        return f"{arrow} {segment_text(self.flag_text, self.seq, self.ack, self.length)}"
 
     def header(self, client_port: int = 40000, server_port: int = 80, window: int = 64240) -> TcpHeader:
         """This segment as a :class:`~tcpkit.segment.TcpHeader` (no options)."""
@@ -210,6 +222,123 @@ class _Side:
         self.state = state
 
 
+class _ConversationBuilder:
+    """Writes the segments of :func:`conversation` in three phases: :meth:`handshake`, :meth:`data`, :meth:`close`.
+
+    :meth:`emit` sends one segment (SYN and FIN take one number, data its
+    length, RFC 9293 §3.4); :meth:`received` and :meth:`flush` are the
+    receiver's delayed-ACK rules.
+    """
+
+    def __init__(self, client_isn: int, server_isn: int, mss: int, delayed_ack: bool) -> None:
+        self.sides = {"C": _Side(client_isn, State.CLOSED), "S": _Side(server_isn, State.LISTEN)}
+        self.segs: list[SeqSegment] = []
+        self.mss = mss
+        self.delayed_ack = delayed_ack
+        self.ato = float(LINUX["TCP_DELACK_MIN"].value) * 1000.0
+        self.t = 0.0
+
+    def emit(self, sender: str, flags: int, length: int, t: float, note: str) -> None:
+        me, peer = self.sides[sender], self.sides[_other(sender)]
+        seq = me.snd_nxt
+        ack = me.rcv_nxt if flags & TcpFlag.ACK else None
+        if ack is not None:  # any segment with ACK acknowledges everything received so far
+            me.pending_since, me.unacked = None, 0
+        consumes = length + bool(flags & TcpFlag.SYN) + bool(flags & TcpFlag.FIN)
+        me.snd_nxt = (me.snd_nxt + consumes) % SEQ_SPACE
+        if peer.rcv_nxt is None:
+            peer.rcv_nxt = seq
+            peer.peer_isn = seq
+        peer.rcv_nxt = (seq + consumes) % SEQ_SPACE
+        rel_seq = (seq - me.isn) % SEQ_SPACE
+        rel_ack = None if ack is None else (ack - me.peer_isn) % SEQ_SPACE
+        self.segs.append(SeqSegment(len(self.segs) + 1, t, sender, int(flags), seq, ack, length, rel_seq, rel_ack,
+                                    self.sides["C"].state, self.sides["S"].state, note))
+
+    def set_state(self, side: str, st: State) -> None:
+        """Move ``side`` to ``st``; the last segment's row shows the new state."""
+        self.sides[side].state = st
+        self.segs[-1] = replace(self.segs[-1], client_state=self.sides["C"].state,
+                                server_state=self.sides["S"].state)
+
+    def flush(self, until: float) -> None:
+        """Send the pure ACKs whose delayed-ACK timer fires before ``until``."""
+        due = []
+        for k in _SIDES:
+            since = self.sides[k].pending_since
+            if since is not None and since + self.ato <= until:
+                due.append((since + self.ato, k))
+        for t_due, k in sorted(due):
+            self.emit(k, TcpFlag.ACK, 0, t_due, f"延迟确认定时器（{self.ato:g} ms）到期，单独回 ACK")
+
+    def received(self, receiver: str, nbytes: int, t: float) -> None:
+        """``receiver`` got ``nbytes``: ACK now, or start the delayed-ACK timer (Linux ``__tcp_ack_snd_check``)."""
+        r = self.sides[receiver]
+        if not self.delayed_ack:
+            self.emit(receiver, TcpFlag.ACK, 0, t, "立即确认")
+            return
+        r.unacked += nbytes
+        if r.pending_since is None:
+            r.pending_since = t
+        if r.unacked > self.mss:
+            self.emit(receiver, TcpFlag.ACK, 0, t, "未确认的数据超过一个满段，立即 ACK")
+
+    def handshake(self) -> None:
+        """Three-way handshake (RFC 9293 §3.5)."""
+        t = self.t
+        self.emit("C", TcpFlag.SYN, 0, t, "第一次握手：SYN 占用一个序号")
+        self.set_state("C", State.SYN_SENT)
+        self.emit("S", TcpFlag.SYN | TcpFlag.ACK, 0, t, "第二次握手：确认号 = 客户端 ISN + 1")
+        self.set_state("S", State.SYN_RECEIVED)
+        self.emit("C", TcpFlag.ACK, 0, t, "第三次握手：纯 ACK 不占序号")
+        self.set_state("C", State.ESTABLISHED)
+        self.set_state("S", State.ESTABLISHED)
+
+    def data(self, msgs: tuple[tuple[str, int], ...], reply: float) -> None:
+        """Each message in MSS-sized segments, the last with PSH; an answer waits ``reply`` ms."""
+        prev: str | None = None
+        for who, n in msgs:
+            if prev is not None and prev != who:
+                self.t += reply
+            self.flush(self.t)
+            left = n
+            while left:
+                k = min(left, self.mss)
+                left -= k
+                flags = TcpFlag.ACK | (TcpFlag.PSH if left == 0 else 0)
+                piggy = self.sides[who].pending_since is not None
+                self.emit(who, flags, k, self.t, f"{k} 字节数据" + ("，顺带确认对方的数据" if piggy else ""))
+                self.received(_other(who), k, self.t)
+            prev = who
+
+    def close(self, a: str, a_close: float, p_close: float) -> None:
+        """``a`` closes first (RFC 9293 §3.6); the other side's ACK of the FIN is delayed (Linux pingpong mode)."""
+        p = _other(a)
+        self.t += a_close
+        self.flush(self.t)
+        self.emit(a, TcpFlag.FIN | TcpFlag.ACK, 0, self.t, "主动关闭：FIN 占用一个序号")
+        self.set_state(a, State.FIN_WAIT_1)
+        self.set_state(p, State.CLOSE_WAIT)
+        if self.delayed_ack:  # Linux: a FIN in ESTABLISHED enters pingpong mode, the ACK is delayed
+            if self.sides[p].pending_since is None:
+                self.sides[p].pending_since = self.t
+        else:
+            self.emit(p, TcpFlag.ACK, 0, self.t, "确认 FIN")
+        if self.segs[-1].sender == p:
+            self.set_state(a, State.FIN_WAIT_2)
+        self.t += p_close
+        self.flush(self.t)
+        if self.segs[-1].sender == p:
+            self.set_state(a, State.FIN_WAIT_2)
+        merged = self.sides[p].pending_since is not None
+        self.emit(p, TcpFlag.FIN | TcpFlag.ACK, 0, self.t,
+                  "被动关闭：FIN 与对 FIN 的 ACK 合并（三次挥手）" if merged else "被动关闭：发送自己的 FIN")
+        self.set_state(p, State.LAST_ACK)
+        self.set_state(a, State.TIME_WAIT)
+        self.emit(a, TcpFlag.ACK, 0, self.t, "确认对方的 FIN，进入 TIME_WAIT")
+        self.set_state(p, State.CLOSED)
+
+
 def conversation(
     messages: str | Sequence[tuple[str, int]],
     *,
@@ -290,6 +419,22 @@ def conversation(
     >>> len(conversation("C100 S50", passive_close_ms=10).segments)  # FIN and ACK merge: 3-way close
     9
     """
+    msgs, reply, a_close, p_close = _check_conversation(
+        messages, client_isn, server_isn, mss, delayed_ack, reply_ms, close, active_close_ms, passive_close_ms)
+    b = _ConversationBuilder(client_isn, server_isn, mss, delayed_ack)
+    b.handshake()
+    b.data(msgs, reply)
+    if close != "none":
+        b.close(close, a_close, p_close)
+    else:
+        b.flush(float("inf"))
+    return Conversation(tuple(b.segs), msgs, client_isn, server_isn, mss, delayed_ack)
+
+
+def _check_conversation(messages: str | Sequence[tuple[str, int]], client_isn: int, server_isn: int, mss: int,
+                        delayed_ack: bool, reply_ms: float, close: str, active_close_ms: float,
+                        passive_close_ms: float) -> tuple[tuple[tuple[str, int], ...], float, float, float]:
+    """Validate the arguments of :func:`conversation`; return the messages and the three delays in ms."""
     msgs = parse_messages(messages) if isinstance(messages, str) else _check_messages(messages)
     check_int("client_isn", client_isn, lo=0, hi=SEQ_SPACE - 1)
     check_int("server_isn", server_isn, lo=0, hi=SEQ_SPACE - 1)
@@ -304,113 +449,7 @@ def conversation(
         raise ValueError(
             f"messages must fit in about {(_MAX_SEGMENTS - 7) // 2} data segments at mss={mss}, got {nseg}"
         )
-    ato = float(LINUX["TCP_DELACK_MIN"].value) * 1000.0
-
-    sides = {"C": _Side(client_isn, State.CLOSED), "S": _Side(server_isn, State.LISTEN)}
-    segs: list[SeqSegment] = []
-
-    def emit(sender: str, flags: int, length: int, t: float, note: str) -> None:
-        me, peer = sides[sender], sides[_other(sender)]
-        seq = me.snd_nxt
-        ack = me.rcv_nxt if flags & TcpFlag.ACK else None
-        if ack is not None:  # any segment with ACK acknowledges everything received so far
-            me.pending_since, me.unacked = None, 0
-        consumes = length + bool(flags & TcpFlag.SYN) + bool(flags & TcpFlag.FIN)
-        me.snd_nxt = (me.snd_nxt + consumes) % SEQ_SPACE
-        if peer.rcv_nxt is None:
-            peer.rcv_nxt = seq
-            peer.peer_isn = seq
-        peer.rcv_nxt = (seq + consumes) % SEQ_SPACE
-        rel_seq = (seq - me.isn) % SEQ_SPACE
-        rel_ack = None if ack is None else (ack - me.peer_isn) % SEQ_SPACE
-        segs.append(SeqSegment(len(segs) + 1, t, sender, int(flags), seq, ack, length, rel_seq, rel_ack,
-                               sides["C"].state, sides["S"].state, note))
-
-    def set_state(side: str, st: State) -> None:
-        sides[side].state = st
-        last = segs[-1]
-        segs[-1] = SeqSegment(last.index, last.t_ms, last.sender, last.flags, last.seq, last.ack, last.length,
-                              last.rel_seq, last.rel_ack, sides["C"].state, sides["S"].state, last.note)
-
-    def flush(until: float) -> None:
-        """Send the pure ACKs whose delayed-ACK timer fires before ``until``."""
-        due = []
-        for k in _SIDES:
-            since = sides[k].pending_since
-            if since is not None and since + ato <= until:
-                due.append((since + ato, k))
-        for t_due, k in sorted(due):
-            emit(k, TcpFlag.ACK, 0, t_due, f"延迟确认定时器（{ato:g} ms）到期，单独回 ACK")
-
-    def received(receiver: str, nbytes: int, t: float) -> None:
-        r = sides[receiver]
-        if not delayed_ack:
-            emit(receiver, TcpFlag.ACK, 0, t, "立即确认")
-            return
-        r.unacked += nbytes
-        if r.pending_since is None:
-            r.pending_since = t
-        if r.unacked > mss:
-            emit(receiver, TcpFlag.ACK, 0, t, "未确认的数据超过一个满段，立即 ACK")
-
-    # --- three-way handshake (RFC 9293 §3.5) ---------------------------------
-    t = 0.0
-    emit("C", TcpFlag.SYN, 0, t, "第一次握手：SYN 占用一个序号")
-    set_state("C", State.SYN_SENT)
-    emit("S", TcpFlag.SYN | TcpFlag.ACK, 0, t, "第二次握手：确认号 = 客户端 ISN + 1")
-    set_state("S", State.SYN_RECEIVED)
-    emit("C", TcpFlag.ACK, 0, t, "第三次握手：纯 ACK 不占序号")
-    set_state("C", State.ESTABLISHED)
-    set_state("S", State.ESTABLISHED)
-
-    # --- data ---------------------------------------------------------------
-    prev: str | None = None
-    for who, n in msgs:
-        if prev is not None and prev != who:
-            t += reply
-        flush(t)
-        left = n
-        while left:
-            k = min(left, mss)
-            left -= k
-            last = left == 0
-            flags = TcpFlag.ACK | (TcpFlag.PSH if last else 0)
-            piggy = sides[who].pending_since is not None
-            note = f"{k} 字节数据" + ("，顺带确认对方的数据" if piggy else "")
-            emit(who, flags, k, t, note)
-            received(_other(who), k, t)
-        prev = who
-
-    # --- close (RFC 9293 §3.6) ----------------------------------------------
-    if close != "none":
-        a, p = close, _other(close)
-        t += a_close
-        flush(t)
-        emit(a, TcpFlag.FIN | TcpFlag.ACK, 0, t, "主动关闭：FIN 占用一个序号")
-        set_state(a, State.FIN_WAIT_1)
-        set_state(p, State.CLOSE_WAIT)
-        if delayed_ack:  # Linux: a FIN in ESTABLISHED enters pingpong mode, the ACK is delayed
-            if sides[p].pending_since is None:
-                sides[p].pending_since = t
-        else:
-            emit(p, TcpFlag.ACK, 0, t, "确认 FIN")
-        if segs[-1].sender == p:
-            set_state(a, State.FIN_WAIT_2)
-        t += p_close
-        flush(t)
-        if segs[-1].sender == p:
-            set_state(a, State.FIN_WAIT_2)
-        merged = sides[p].pending_since is not None
-        emit(p, TcpFlag.FIN | TcpFlag.ACK, 0, t,
-             "被动关闭：FIN 与对 FIN 的 ACK 合并（三次挥手）" if merged else "被动关闭：发送自己的 FIN")
-        set_state(p, State.LAST_ACK)
-        set_state(a, State.TIME_WAIT)
-        emit(a, TcpFlag.ACK, 0, t, "确认对方的 FIN，进入 TIME_WAIT")
-        set_state(p, State.CLOSED)
-    else:
-        flush(float("inf"))
-
-    return Conversation(tuple(segs), msgs, client_isn, server_isn, mss, delayed_ack)
+    return msgs, reply, a_close, p_close
 
 
 def _check_messages(messages: Sequence[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
@@ -575,12 +614,7 @@ def _check_byte_messages(messages: Sequence[bytes]) -> tuple[bytes, ...]:
 
 
 def framing(
-    messages: Sequence[bytes],
-    *,
-    method: str = "none",
-    seed: int = 0,
-    max_segment: int = 16,
-    read_size: int = 1024,
+    messages: Sequence[bytes], *, method: str = "none", seed: int = 0, max_segment: int = 16, read_size: int = 1024,
 ) -> FramingResult:
     """Send messages through a byte stream and read them back.
 
@@ -630,14 +664,25 @@ def framing(
     check_int("read_size", read_size, lo=1, hi=65536)
     stream, spans, frames = frame(messages, method)
     msgs = _check_byte_messages(messages)
-    rng = random.Random(seed)
+    segs = _cut_into_segments(len(stream), random.Random(seed), max_segment)
+    reads = _recv_calls(segs, read_size)
+    received, rspans = _parse_reads(stream, reads, method)
+    return FramingResult(msgs, method, stream, spans, frames, segs, reads, received, rspans)
+
+
+def _cut_into_segments(size: int, rng: random.Random, max_segment: int) -> tuple[Span, ...]:
+    """TCP cuts the stream wherever it likes: segment sizes uniform in [1, max_segment]."""
     segs: list[Span] = []
     pos = 0
-    while pos < len(stream):
-        k = min(rng.randint(1, max_segment), len(stream) - pos)
+    while pos < size:
+        k = min(rng.randint(1, max_segment), size - pos)
         segs.append(Span(pos, pos + k))
         pos += k
-    # the reader: after each arrival, recv(read_size) until the receive buffer is empty
+    return tuple(segs)
+
+
+def _recv_calls(segs: tuple[Span, ...], read_size: int) -> tuple[Span, ...]:
+    """The reader: after each arrival, ``recv(read_size)`` until the receive buffer is empty."""
     reads: list[Span] = []
     got = 0
     for s in segs:
@@ -645,33 +690,36 @@ def framing(
             k = min(read_size, s.end - got)
             reads.append(Span(got, got + k))
             got += k
+    return tuple(reads)
+
+
+def _parse_reads(stream: bytes, reads: tuple[Span, ...],
+                 method: str) -> tuple[tuple[bytes, ...], tuple[Span, ...]]:
+    """The messages the reader's framing finds in what ``recv()`` returned, and where they came from."""
+    if method == "none":  # each recv() is taken as one message
+        return tuple(stream[r.start : r.end] for r in reads), reads
     received: list[bytes] = []
     rspans: list[Span] = []
-    if method == "none":
-        for r in reads:
-            received.append(stream[r.start : r.end])
-            rspans.append(r)
-    else:
-        buf_start = 0  # parser position in the stream; bytes < avail are readable
-        for r in reads:
-            avail = r.end
-            while True:
-                if method == "length":
-                    if avail - buf_start < 4:
-                        break
-                    n = struct.unpack("!I", stream[buf_start : buf_start + 4])[0]
-                    if avail - buf_start - 4 < n:
-                        break
-                    rspans.append(Span(buf_start + 4, buf_start + 4 + n))
-                    buf_start += 4 + n
-                else:
-                    j = stream.find(DELIMITER, buf_start, avail)
-                    if j < 0:
-                        break
-                    rspans.append(Span(buf_start, j))
-                    buf_start = j + 1
-                received.append(stream[rspans[-1].start : rspans[-1].end])
-    return FramingResult(msgs, method, stream, spans, frames, tuple(segs), tuple(reads), tuple(received), tuple(rspans))
+    buf_start = 0  # parser position in the stream; bytes < avail are readable
+    for r in reads:
+        avail = r.end
+        while True:
+            if method == "length":
+                if avail - buf_start < 4:
+                    break
+                n = struct.unpack("!I", stream[buf_start : buf_start + 4])[0]
+                if avail - buf_start - 4 < n:
+                    break
+                rspans.append(Span(buf_start + 4, buf_start + 4 + n))
+                buf_start += 4 + n
+            else:
+                j = stream.find(DELIMITER, buf_start, avail)
+                if j < 0:
+                    break
+                rspans.append(Span(buf_start, j))
+                buf_start = j + 1
+            received.append(stream[rspans[-1].start : rspans[-1].end])
+    return tuple(received), tuple(rspans)
 
 
 # ---------------------------------------------------------------------------

@@ -294,3 +294,30 @@ def test_formula_validators():
         utilisation_formula("sr", window=4, a=1.0, p=1.0)
     with pytest.raises(ValueError, match=r"^a must be in \(0, inf\], got 0$"):
         utilisation_formula("sr", window=4, a=0.0)
+
+
+# --- one RFC 6298 estimator: tcpkit.rto.RtoEstimator --------------------------------------------
+
+def test_rfc6298_timer_is_tcpkit_rto_estimator():
+    """Feed the RTT samples the trace implies into RtoEstimator: it must end at the simulator's RTO."""
+    from tcpkit.rto import RtoEstimator
+
+    r = simulate_arq("sw", n_packets=12, loss=0.0, timer="rfc6298", timeout=0.5, rto_min=0.0, jitter=0.05, seed=3)
+    est = RtoEstimator(rto_min=0.001, rto_max=120.0, initial_rto=0.5, granularity=0.001)
+    sent = {e.packet: e.time for e in r.events if e.kind == "send"}
+    for e in r.events:
+        if e.kind == "ack_arrive":
+            est.on_sample(e.time - sent[e.packet], now=e.time)
+    assert r.timeouts == 0 and r.rto_final == est.rto
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(min_value=0.0, max_value=0.001, exclude_max=True, allow_subnormal=False))
+def test_rfc6298_initial_rto_below_estimator_range_rejected(x):
+    with pytest.raises(ValueError, match=r"^timeout must be in (\(0|\[0\.001), 120\], got "):
+        simulate_arq("sw", timer="rfc6298", timeout=x)
+
+
+def test_fixed_timer_keeps_sub_millisecond_timeouts():
+    r = simulate_arq("sw", n_packets=2, loss=0.0, rtt=0.0001, tx_time=0.0001, timeout=0.0005)
+    assert r.correct and r.rto_final == 0.0005

@@ -334,3 +334,16 @@ def test_defaults_come_from_linux_table():
     assert run_scenario("handshake").param("rtt") == 0.1
     with pytest.raises(ValueError, match="endpoint must be one of"):
         run_scenario("handshake").states("router")
+
+
+@pytest.mark.parametrize("rtt", [0.5, 1.0, 2.0, 4.0])
+def test_orphan_fin_wait_2_uses_the_rto_estimator_of_tcpkit_rto(rtt):
+    """tcp_fin_time(): max(tcp_fin_timeout, 3.5·RTO); the RTO comes from RtoEstimator("linux") after the FIN's
+    ACK, which the peer delays by TCP_DELACK_MIN (pingpong mode), so the sample is rtt + 40 ms."""
+    from tcpkit.rto import RtoEstimator
+
+    t = run_scenario("passive_close_without_close", rtt=rtt, fin_timeout=1)
+    (span,) = [s for s in t.timers if s.kind == "FIN_WAIT_2"]
+    m = rtt + LINUX["TCP_DELACK_MIN"].value
+    rto = RtoEstimator(flavor="linux").on_sample(m, now=m).rto
+    assert span.fired and span.t_end - span.t_start == pytest.approx(max(1.0, 3.5 * rto), abs=1e-6)

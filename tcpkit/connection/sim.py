@@ -3,8 +3,9 @@
 >>> run_scenario("handshake", rtt=0.2).established_at
 0.3
 
-The simulator is sans-IO and deterministic: a heap of timed events (segment
-arrivals, timers, application calls). Each endpoint classifies an arriving
+The simulator is sans-IO and deterministic: an event clock (``tcpkit._clock``,
+shared with :mod:`tcpkit.arq`) orders the segment arrivals, timers and
+application calls. Each endpoint classifies an arriving
 segment into an :class:`~tcpkit.fsm.Event`, looks the row up with
 :meth:`Machine.step <tcpkit.fsm.Machine.step>` and emits the row's segment.
 Nothing here decides a state: sequence-number bookkeeping, timers and the loss
@@ -13,15 +14,16 @@ script live here, transitions live in :data:`tcpkit.fsm.TRANSITIONS`.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .._clock import EventClock
 from .._validate import check_float, check_int
-from ..fsm import Event, Machine, State
+from ..fsm import TRANSITIONS_BY_KEY, Event, Machine, State
 from ..linux import LINUX
+from ..rto import RtoEstimator
 from ..timers import fin_retransmit_schedule, orphan_retries, syn_retransmit_schedule
 from .trace import Segment, Step, TimerSpan, Trace
 
@@ -281,71 +283,97 @@ class _Endpoint:
                 self.snd_nxt = _add(self.snd_nxt, _DATA_LEN)
 
     def classify(self, p: _Pkt, now: float) -> tuple[Event | None, str]:
-        """Map an arriving segment to an FSM event (RFC 9293 §3.10.7 checks)."""
-        st, f = self.state, p.flags
+        """Map an arriving segment to an FSM event (RFC 9293 §3.10.7 checks); ``None`` drops it with the reason."""
+        st = self.state
         if st is State.CLOSED:
-            if "RST" in f:
-                return Event.RCV_RST, ""
-            if "SYN" in f:
-                return (Event.RCV_SYN_ACK if "ACK" in f else Event.RCV_SYN), ""
-            if "FIN" in f:
-                return Event.RCV_FIN, ""
-            return Event.RCV_ACK, ""
+            return self._classify_closed(p)
         if st is State.LISTEN:
-            if "RST" in f:
-                return Event.RCV_RST, ""
-            if "ACK" in f:
-                if "SYN" in f:
-                    return Event.RCV_SYN_ACK, ""
-                return (Event.RCV_FIN_ACK if "FIN" in f else Event.RCV_ACK), ""
-            if "SYN" in f:
-                self.irs, self.rcv_nxt = p.seq, _add(p.seq, 1)
-                return Event.RCV_SYN, ""
-            return Event.RCV_FIN, ""
+            return self._classify_listen(p)
         if st is State.SYN_SENT:
-            if "RST" in f:
-                return (Event.RCV_RST, "") if p.ack == self.snd_nxt else (None, "不可接受的 RST，丢弃")
-            if p.ack is not None and p.ack != self.snd_nxt:
-                return Event.RCV_BAD_ACK, "ack 不是我方 ISN+1"
-            if "SYN" in f:
-                self.irs, self.rcv_nxt = p.seq, _add(p.seq, 1)
-                if "ACK" in f:
-                    self.rtt_sample(now)
-                    self.snd_una = p.ack if p.ack is not None else self.snd_una
-                    return Event.RCV_SYN_ACK, ""
-                return Event.RCV_SYN, ""
-            return (Event.RCV_FIN if "FIN" in f else Event.RCV_ACK), ""
+            return self._classify_syn_sent(p, now)
         # SYN_RECEIVED and the synchronized states (incl. TIME_WAIT)
-        if "RST" in f:
+        if "RST" in p.flags:
             return (Event.RCV_RST, "") if p.seq == self.rcv_nxt else (None, "序号不精确的 RST，丢弃（RFC 5961 §3）")
-        if "SYN" in f and "ACK" not in f:
-            if st is State.SYN_RECEIVED:
-                if p.seq != self.irs:
-                    return None, "另一个 ISN 的 SYN（未建模），丢弃"
-                if self.last_oow is not None and now - self.last_oow < _INVALID_RATELIMIT:
-                    return None, "重传的 SYN 被限速（tcp_invalid_ratelimit）"
-                self.last_oow = now
-                return Event.RCV_SYN, "收到重传的 SYN，立即重发"
-            if st is State.TIME_WAIT:
-                if self.listener and _after(p.seq, _add(self.rcv_nxt, -1)):
-                    # TCP_TW_SYN: a new incarnation; ISN = tw_snd_nxt + 65535 + 2
-                    self.iss = _add(self.snd_nxt, _TW_SYN_ISN_STEP)
-                    self.snd_una = self.snd_nxt = self.iss
-                    self.irs, self.rcv_nxt, self.fin_seq, self.orphan = p.seq, _add(p.seq, 1), None, False
-                    return Event.RCV_SYN, "TIME_WAIT 复用，ISN = tw_snd_nxt + 65537"
-                return Event.RCV_OLD_SYN, "旧 SYN"
-            return Event.RCV_SYN, "挑战 ACK"
-        if "SYN" in f:  # SYN+ACK
-            if st is State.SYN_RECEIVED:
-                if p.ack != self.snd_nxt:
-                    return Event.RCV_BAD_ACK, ""
-                self.rtt_sample(now)
-                self.snd_una = self.snd_nxt
+        if "SYN" in p.flags and "ACK" not in p.flags:
+            return self._classify_syn(p, now)
+        if "SYN" in p.flags:
+            return self._classify_syn_ack(p, now)
+        return self._classify_ack(p, now)
+
+    def _classify_closed(self, p: _Pkt) -> tuple[Event | None, str]:
+        f = p.flags
+        if "RST" in f:
+            return Event.RCV_RST, ""
+        if "SYN" in f:
+            return (Event.RCV_SYN_ACK if "ACK" in f else Event.RCV_SYN), ""
+        if "FIN" in f:
+            return Event.RCV_FIN, ""
+        return Event.RCV_ACK, ""
+
+    def _classify_listen(self, p: _Pkt) -> tuple[Event | None, str]:
+        f = p.flags
+        if "RST" in f:
+            return Event.RCV_RST, ""
+        if "ACK" in f:
+            if "SYN" in f:
                 return Event.RCV_SYN_ACK, ""
-            if st is State.ESTABLISHED:
-                return Event.RCV_SYN_ACK, "重复 ACK"
-            return Event.RCV_SYN, "挑战 ACK"
-        # ACK-bearing segment without SYN/RST
+            return (Event.RCV_FIN_ACK if "FIN" in f else Event.RCV_ACK), ""
+        if "SYN" in f:
+            self.irs, self.rcv_nxt = p.seq, _add(p.seq, 1)
+            return Event.RCV_SYN, ""
+        return Event.RCV_FIN, ""
+
+    def _classify_syn_sent(self, p: _Pkt, now: float) -> tuple[Event | None, str]:
+        f = p.flags
+        if "RST" in f:
+            return (Event.RCV_RST, "") if p.ack == self.snd_nxt else (None, "不可接受的 RST，丢弃")
+        if p.ack is not None and p.ack != self.snd_nxt:
+            return Event.RCV_BAD_ACK, "ack 不是我方 ISN+1"
+        if "SYN" in f:
+            self.irs, self.rcv_nxt = p.seq, _add(p.seq, 1)
+            if "ACK" in f:
+                self.rtt_sample(now)
+                self.snd_una = p.ack if p.ack is not None else self.snd_una
+                return Event.RCV_SYN_ACK, ""
+            return Event.RCV_SYN, ""
+        return (Event.RCV_FIN if "FIN" in f else Event.RCV_ACK), ""
+
+    def _classify_syn(self, p: _Pkt, now: float) -> tuple[Event | None, str]:
+        """A SYN without ACK in SYN_RECEIVED or a synchronized state."""
+        st = self.state
+        if st is State.SYN_RECEIVED:
+            if p.seq != self.irs:
+                return None, "另一个 ISN 的 SYN（未建模），丢弃"
+            if self.last_oow is not None and now - self.last_oow < _INVALID_RATELIMIT:
+                return None, "重传的 SYN 被限速（tcp_invalid_ratelimit）"
+            self.last_oow = now
+            return Event.RCV_SYN, "收到重传的 SYN，立即重发"
+        if st is State.TIME_WAIT:
+            if self.listener and _after(p.seq, _add(self.rcv_nxt, -1)):
+                # TCP_TW_SYN: a new incarnation; ISN = tw_snd_nxt + 65535 + 2
+                self.iss = _add(self.snd_nxt, _TW_SYN_ISN_STEP)
+                self.snd_una = self.snd_nxt = self.iss
+                self.irs, self.rcv_nxt, self.fin_seq, self.orphan = p.seq, _add(p.seq, 1), None, False
+                return Event.RCV_SYN, "TIME_WAIT 复用，ISN = tw_snd_nxt + 65537"
+            return Event.RCV_OLD_SYN, "旧 SYN"
+        return Event.RCV_SYN, "挑战 ACK"
+
+    def _classify_syn_ack(self, p: _Pkt, now: float) -> tuple[Event | None, str]:
+        """A SYN+ACK in SYN_RECEIVED (simultaneous open) or a synchronized state."""
+        st = self.state
+        if st is State.SYN_RECEIVED:
+            if p.ack != self.snd_nxt:
+                return Event.RCV_BAD_ACK, ""
+            self.rtt_sample(now)
+            self.snd_una = self.snd_nxt
+            return Event.RCV_SYN_ACK, ""
+        if st is State.ESTABLISHED:
+            return Event.RCV_SYN_ACK, "重复 ACK"
+        return Event.RCV_SYN, "挑战 ACK"
+
+    def _classify_ack(self, p: _Pkt, now: float) -> tuple[Event | None, str]:
+        """An ACK-bearing segment without SYN/RST: does it cover our SYN-ACK/FIN, does it carry a FIN?"""
+        st, f = self.state, p.flags
         if p.ack is None:
             return None, "没有 ACK 位，丢弃"
         if _after(p.ack, self.snd_nxt):
@@ -363,7 +391,6 @@ class _Endpoint:
                 return (Event.RCV_FIN_ACK if covers else Event.RCV_FIN), ""
             if _after(self.rcv_nxt, fin_at):    # a FIN we already have (retransmitted)
                 if covers:
-                    from ..fsm import TRANSITIONS_BY_KEY
                     return (Event.RCV_FIN_ACK if (st, Event.RCV_FIN_ACK) in TRANSITIONS_BY_KEY else Event.RCV_ACK), ""
                 return Event.RCV_FIN, "重传的 FIN"
             return None, "乱序 FIN（未建模），丢弃"
@@ -376,9 +403,14 @@ class _Endpoint:
         return Event.RCV_ACK, ""
 
     def rtt_sample(self, now: float) -> None:
-        # Linux tcp_rtt_estimator, first sample m: srtt = m, rttvar = max(2m, rto_min) → RTO = m + max(2m, 200 ms)
+        """The ACK of our SYN/SYN-ACK/FIN: RTO from this one sample m (Linux ``tcp_rtt_estimator``).
+
+        ``tcpkit.rto.RtoEstimator(flavor="linux")`` after a first sample: srtt = m, rttvar = max(2m, rto_min),
+        so RTO = m + max(2m, 200 ms). Each control segment's sample starts a fresh estimator (the model does
+        not carry SRTT from the handshake to the close).
+        """
         m = now - self.ctl_sent_at
-        self.rto = min(max(m + max(2 * m, _RTO_MIN), _RTO_MIN), _RTO_MAX)
+        self.rto = RtoEstimator(flavor="linux").on_sample(m, now=now).rto
 
     def receive(self, p: _Pkt, now: float) -> None:
         event, why = self.classify(p, now)
@@ -462,8 +494,7 @@ class _Endpoint:
 class _Sim:
     def __init__(self, name: str, p: dict[str, Any]) -> None:
         self.name, self.p = name, p
-        self.heap: list[tuple[float, int, int, Callable[[float], None]]] = []
-        self.counter = 0
+        self.clock: EventClock[Callable[[float], None]] = EventClock()
         self.gen = 0
         self.segments: list[dict[str, Any]] = []
         self.steps: list[Step] = []
@@ -484,8 +515,7 @@ class _Sim:
         return self.gen
 
     def at(self, t: float, prio: int, fn: Callable[[float], None]) -> None:
-        self.counter += 1
-        heapq.heappush(self.heap, (round(t, 9), prio, self.counter, fn))
+        self.clock.at(round(t, 9), prio, fn)
 
     def send(self, ep: _Endpoint, flags: frozenset[str], seq: int, ack: int | None, length: int, now: float, *,
              retransmission: bool = False, note: str = "") -> None:
@@ -569,8 +599,8 @@ class _Sim:
 
     def run(self) -> Trace:
         n = 0
-        while self.heap:
-            t, _prio, _c, fn = heapq.heappop(self.heap)
+        while self.clock:
+            t, fn = self.clock.pop()
             self.now = t
             fn(t)
             n += 1
@@ -685,85 +715,135 @@ simultaneous_close, lost_syn, lost_synack, lost_ack3, lost_fin1, lost_ack2, lost
 syn_to_closed_port, three_way_close, syn_in_time_wait, got 'lost_sin'
     """
     name = _check_name(name)
-    p = _validate(name, params)
-    sim = _Sim(name, p)
+    sim = _Sim(name, _validate(name, params))
     cli, srv = sim.ends["client"], sim.ends["server"]
     srv.listener = name != "syn_to_closed_port"
+    sim.is_target = _loss_target(name, cli, srv)
+    sim.hooks.append(_Applications(sim).on_state)
+    _open_sockets(sim)
+    if name == "old_duplicate_syn":
+        _old_duplicate_syn(sim)
+    return sim.run()
 
-    # --- the loss script: which segment is "the given segment" -------------------
-    targets: dict[str, Callable[[_Endpoint, frozenset[str], int], bool]] = {
-        "lost_syn": lambda e, f, n: e is cli and f == frozenset({"SYN"}),
-        "lost_synack": lambda e, f, n: e is srv and f == frozenset({"SYN", "ACK"}),
-        "lost_ack3": lambda e, f, n: e is cli and _is_pure_ack(f, n) and srv.state is State.SYN_RECEIVED,
-        "lost_fin1": lambda e, f, n: e is cli and "FIN" in f,
-        "lost_ack2": lambda e, f, n: e is srv and _is_pure_ack(f, n) and cli.fin_seq is not None
-        and srv.state is State.CLOSE_WAIT,
-        "lost_fin2": lambda e, f, n: e is srv and "FIN" in f,
-        "lost_ack4": lambda e, f, n: e is cli and _is_pure_ack(f, n) and cli.state is State.TIME_WAIT,
-    }
-    if name in targets:
-        sim.is_target = targets[name]
 
-    # --- application calls ------------------------------------------------------
-    closers = {"active_close", "passive_close_without_close", "lost_fin1", "lost_ack2", "lost_fin2", "lost_ack4",
-               "three_way_close"}
+def _loss_target(name: str, cli: _Endpoint, srv: _Endpoint) -> Callable[[_Endpoint, frozenset[str], int], bool]:
+    """The loss script: which segment is "the given segment" of scenario ``name`` (never one for the others)."""
+    def lost_syn(e: _Endpoint, f: frozenset[str], n: int) -> bool:
+        return e is cli and f == frozenset({"SYN"})
 
-    def close(ep: _Endpoint, t: float) -> None:
+    def lost_synack(e: _Endpoint, f: frozenset[str], n: int) -> bool:
+        return e is srv and f == frozenset({"SYN", "ACK"})
+
+    def lost_ack3(e: _Endpoint, f: frozenset[str], n: int) -> bool:
+        return e is cli and _is_pure_ack(f, n) and srv.state is State.SYN_RECEIVED
+
+    def lost_fin1(e: _Endpoint, f: frozenset[str], n: int) -> bool:
+        return e is cli and "FIN" in f
+
+    def lost_ack2(e: _Endpoint, f: frozenset[str], n: int) -> bool:
+        return e is srv and _is_pure_ack(f, n) and cli.fin_seq is not None and srv.state is State.CLOSE_WAIT
+
+    def lost_fin2(e: _Endpoint, f: frozenset[str], n: int) -> bool:
+        return e is srv and "FIN" in f
+
+    def lost_ack4(e: _Endpoint, f: frozenset[str], n: int) -> bool:
+        return e is cli and _is_pure_ack(f, n) and cli.state is State.TIME_WAIT
+
+    def nothing(e: _Endpoint, f: frozenset[str], n: int) -> bool:
+        return False
+
+    targets = {"lost_syn": lost_syn, "lost_synack": lost_synack, "lost_ack3": lost_ack3, "lost_fin1": lost_fin1,
+               "lost_ack2": lost_ack2, "lost_fin2": lost_fin2, "lost_ack4": lost_ack4}
+    return targets.get(name, nothing)
+
+
+#: Scenarios in which the client closes ``close_delay`` after it is ESTABLISHED.
+_CLIENT_CLOSES = frozenset({"active_close", "passive_close_without_close", "lost_fin1", "lost_ack2", "lost_fin2",
+                            "lost_ack4", "three_way_close"})
+
+
+class _Applications:
+    """What the two applications do, as a hook on every state change: send, close(), reconnect."""
+
+    def __init__(self, sim: _Sim) -> None:
+        self.sim, self.name, self.p = sim, sim.name, sim.p
+        self.cli, self.srv = sim.ends["client"], sim.ends["server"]
+        self.reconnected = False
+
+    def close(self, ep: _Endpoint, t: float) -> None:
+        """The application calls close() at ``t``, which orphans the socket (orphan retries, FIN_WAIT_2 timer)."""
         def run(now: float) -> None:
             if ep.machine.can(Event.CLOSE):
-                ep.orphan = True           # close() orphans the socket: orphan retries, FIN_WAIT_2 timer
+                ep.orphan = True
                 ep.fire(Event.CLOSE, now)
 
-        sim.at(t, 0, run)
+        self.sim.at(t, 0, run)
 
-    state = {"reconnected": False}
-
-    def hook(ep: _Endpoint, old: State, new: State, now: float, event: Event) -> None:
-        if new is State.ESTABLISHED and ep is cli and not state["reconnected"]:
-            if p["data_at"] is not None:
-                sim.app(now + p["data_at"], cli, Event.SEND)
-            if name in closers:
-                close(cli, now + p["close_delay"])
-            elif name == "simultaneous_close":
-                close(cli, now + p["close_delay"])
-                close(srv, now + p["close_delay"])
-        if new is State.ESTABLISHED and ep is srv and name == "syn_in_time_wait" and not state["reconnected"]:
-            close(srv, now + p["close_delay"])
+    def on_state(self, ep: _Endpoint, old: State, new: State, now: float, event: Event) -> None:
+        name, p = self.name, self.p
+        if new is State.ESTABLISHED and not self.reconnected:
+            self.on_established(ep, now)
         if new is State.CLOSE_WAIT and name != "passive_close_without_close":
-            close(ep, now + p["server_close_delay"])
-        if name == "syn_in_time_wait":
-            if ep is cli and new is State.CLOSED and not state["reconnected"]:
-                state["reconnected"] = True
-                isn2 = p["client_isn2"]
-                if isn2 is None:
-                    isn2 = _add(cli.snd_nxt, 100000)
-                sim.at(now + 1.0, 0, lambda t: cli.open(Event.ACTIVE_OPEN, isn2, t))
-            if ep is srv and new is State.CLOSED and state["reconnected"] and srv.listener:
-                # the TIME_WAIT entry is gone; the listening socket handles the next SYN
-                srv.open(Event.PASSIVE_OPEN, _add(p["server_isn"], 1_000_000), now)
+            self.close(ep, now + p["server_close_delay"])
+        if name == "syn_in_time_wait" and new is State.CLOSED:
+            self.on_closed_in_time_wait_scenario(ep, now)
 
-    sim.hooks.append(hook)
+    def on_established(self, ep: _Endpoint, now: float) -> None:
+        """The first connection is up: the client sends data and/or closes; ``syn_in_time_wait``: the server closes."""
+        name, p, cli, srv = self.name, self.p, self.cli, self.srv
+        if ep is cli:
+            if p["data_at"] is not None:
+                self.sim.app(now + p["data_at"], cli, Event.SEND)
+            if name in _CLIENT_CLOSES:
+                self.close(cli, now + p["close_delay"])
+            elif name == "simultaneous_close":
+                self.close(cli, now + p["close_delay"])
+                self.close(srv, now + p["close_delay"])
+        if ep is srv and name == "syn_in_time_wait":
+            self.close(srv, now + p["close_delay"])
 
-    if name == "syn_to_closed_port":
-        sim.at(0.0, 0, lambda t: cli.open(Event.ACTIVE_OPEN, p["client_isn"], t))
-    elif name == "simultaneous_open":
+    def on_closed_in_time_wait_scenario(self, ep: _Endpoint, now: float) -> None:
+        """``syn_in_time_wait``: the client reconnects 1 s after it closed; the server listens again."""
+        cli, srv, p = self.cli, self.srv, self.p
+        if ep is cli and not self.reconnected:
+            self.reconnected = True
+            isn2 = p["client_isn2"]
+            if isn2 is None:
+                isn2 = _add(cli.snd_nxt, 100000)
+            self.sim.at(now + 1.0, 0, lambda t: cli.open(Event.ACTIVE_OPEN, isn2, t))
+        if ep is srv and self.reconnected and srv.listener:
+            # the TIME_WAIT entry is gone; the listening socket handles the next SYN
+            srv.open(Event.PASSIVE_OPEN, _add(p["server_isn"], 1_000_000), now)
+
+
+def _open_sockets(sim: _Sim) -> None:
+    """Time 0: the server listens (except ``syn_to_closed_port``) and the client connects; both for ``simultaneous_open``."""
+    cli, srv, p = sim.ends["client"], sim.ends["server"], sim.p
+    if sim.name == "simultaneous_open":
         sim.at(0.0, 0, lambda t: cli.open(Event.ACTIVE_OPEN, p["client_isn"], t))
         sim.at(0.0, 0, lambda t: srv.open(Event.ACTIVE_OPEN, p["server_isn"], t))
-    else:
+        return
+    if sim.name != "syn_to_closed_port":
         sim.at(0.0, 0, lambda t: srv.open(Event.PASSIVE_OPEN, p["server_isn"], t))
-        sim.at(0.0, 0, lambda t: cli.open(Event.ACTIVE_OPEN, p["client_isn"], t))
-    if name == "old_duplicate_syn":
-        # RFC 9293 §3.5 Figure 8: an old SYN (ISN 10 below the new one) arrives first; the new SYN is
-        # held up in the network for two extra RTTs.
-        d = sim.d
-        sim.inject(srv, frozenset({"SYN"}), _add(p["client_isn"], -10), 0.0, d, "旧连接的重复 SYN（在网络中滞留）")
-        first = {"done": False}
+    sim.at(0.0, 0, lambda t: cli.open(Event.ACTIVE_OPEN, p["client_isn"], t))
 
-        def extra(e: _Endpoint, f: frozenset[str], seq: int) -> float:
-            if e is cli and f == frozenset({"SYN"}) and not first["done"]:
-                first["done"] = True
-                return 2 * p["rtt"]
-            return 0.0
 
-        sim.extra_delay = extra
-    return sim.run()
+def _old_duplicate_syn(sim: _Sim) -> None:
+    """RFC 9293 §3.5 Figure 8: an old SYN (ISN 10 below the new one) arrives first; the new SYN is held up
+    in the network for two extra RTTs."""
+    cli, srv, p = sim.ends["client"], sim.ends["server"], sim.p
+    sim.inject(srv, frozenset({"SYN"}), _add(p["client_isn"], -10), 0.0, sim.d, "旧连接的重复 SYN（在网络中滞留）")
+    sim.extra_delay = _HoldFirstSyn(cli, 2 * float(p["rtt"]))
+
+
+class _HoldFirstSyn:
+    """Extra network delay: the client's first SYN is held up ``extra`` seconds, every other segment none."""
+
+    def __init__(self, cli: _Endpoint, extra: float) -> None:
+        self.cli, self.extra, self.done = cli, extra, False
+
+    def __call__(self, e: _Endpoint, f: frozenset[str], seq: int) -> float:
+        if e is self.cli and f == frozenset({"SYN"}) and not self.done:
+            self.done = True
+            return self.extra
+        return 0.0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..fsm import Event, State
+from ..stream import segment_text
 
 __all__ = ["Segment", "Step", "TimerSpan", "Trace", "ENDPOINTS"]
 
@@ -64,12 +65,7 @@ class Segment:
 
     def label(self) -> str:
         """``"SYN seq=100"`` / ``"ACK seq=101 ack=301"`` / ``"PSH+ACK seq=101 ack=301 len=100"``."""
-        s = f"{self.flags} seq={self.seq}"
-        if self.ack is not None:
-            s += f" ack={self.ack}"
-        if self.length:
-            s += f" len={self.length}"
-        return s
+        return segment_text(self.flags, self.seq, self.ack, self.length)
 
 
 @dataclass(frozen=True, slots=True)
