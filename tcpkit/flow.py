@@ -848,8 +848,8 @@ class BdpResult:
     wscale: int  # smallest window scale shift whose max window ≥ BDP (14 if none is)
     fits_unscaled: bool  # BDP ≤ 65535
     fits_max_window: bool  # BDP ≤ 65535 << 14
-    default_rmem_throughput: float  # bit/s reachable with a window of tcp_rmem[1]
-    max_rmem_throughput: float  # bit/s reachable with a window of tcp_rmem[2]
+    default_rmem_throughput: float  # bit/s reachable when a tcp_rmem[1] buffer sets the window
+    max_rmem_throughput: float  # bit/s reachable when a tcp_rmem[2] buffer sets the window
 
 
 def window_limited_throughput(window: int, rtt: float) -> float:
@@ -870,6 +870,9 @@ def window_limited_throughput(window: int, rtt: float) -> float:
     w = check_int("window", window, lo=1, hi=2**31)
     r = check_float("rtt", rtt, lo=1e-6, hi=100.0)
     return 8 * w / r
+
+
+_WINDOW_SHARE = float(LINUX["TCP_DEFAULT_SCALING_RATIO"].value)
 
 
 def bdp(bandwidth: float, rtt: float, *, mss: int = 1460) -> BdpResult:
@@ -897,7 +900,10 @@ def bdp(bandwidth: float, rtt: float, *, mss: int = 1460) -> BdpResult:
     least BDP = bandwidth × RTT / 8 bytes, and a window scale shift large
     enough for it (RFC 7323 §1.1). In practice buffers are set above the
     BDP because part of a socket buffer goes to kernel bookkeeping, not to
-    the advertised window.
+    the advertised window: the ``*_rmem_throughput`` fields count a window
+    of ``TCP_DEFAULT_SCALING_RATIO`` (one half) of the buffer, the share
+    Linux advertises before it has measured the real ratio
+    (include/net/tcp.h ``tcp_win_from_space``).
 
     Examples
     --------
@@ -912,6 +918,6 @@ def bdp(bandwidth: float, rtt: float, *, mss: int = 1460) -> BdpResult:
     shift = next((s for s in range(_MAX_SHIFT + 1) if MAX_WINDOW_FIELD << s >= n), _MAX_SHIFT)
     return BdpResult(
         bw, r, n, n / mss, shift, n <= MAX_WINDOW_FIELD, n <= MAX_WINDOW_FIELD << _MAX_SHIFT,
-        window_limited_throughput(int(LINUX["tcp_rmem_default"].value), r),
-        window_limited_throughput(int(LINUX["tcp_rmem_max"].value), r),
+        window_limited_throughput(int(LINUX["tcp_rmem_default"].value * _WINDOW_SHARE), r),
+        window_limited_throughput(int(LINUX["tcp_rmem_max"].value * _WINDOW_SHARE), r),
     )

@@ -260,7 +260,9 @@ def test_bdp():
     assert max_window(r.wscale - 1) < r.bytes <= max_window(r.wscale)
     assert bdp(1e6, 0.01).wscale == 0 and bdp(1e6, 0.01).fits_unscaled
     assert not bdp(1e12, 10.0).fits_max_window
-    assert r.default_rmem_throughput == pytest.approx(8 * LINUX["tcp_rmem_default"].value / 0.1)
+    share = LINUX["TCP_DEFAULT_SCALING_RATIO"].value   # the window is half the buffer (tcp_win_from_space)
+    assert r.default_rmem_throughput == pytest.approx(8 * LINUX["tcp_rmem_default"].value * share / 0.1, rel=1e-6)
+    assert r.max_rmem_throughput == pytest.approx(8 * LINUX["tcp_rmem_max"].value * share / 0.1, rel=1e-6)
     assert window_limited_throughput(65535, 0.1) == pytest.approx(65535 * 8 / 0.1)
 
 
