@@ -93,6 +93,10 @@ def _undrawable(text: str, covered: set[int]) -> list[str]:
     return sorted({c for c in text if not c.isspace() and ord(c) not in covered and not 0xE000 <= ord(c) <= 0xF8FF})
 
 
+def test_pdf_has_bookmarks(book_pdf):
+    assert b"/Outlines" in book_pdf.read_bytes()
+
+
 def test_pdf_fonts_are_embedded_with_unicode_maps(book_pdf, pdf_text):
     fonts = subprocess.run([_tool("pdffonts"), str(book_pdf)], capture_output=True, text=True, check=True).stdout
     rows = [ln.split() for ln in fonts.splitlines()[2:] if ln.strip()]
@@ -227,3 +231,6 @@ def test_every_html_page_links_to_the_pdf(built_book, book_pdf):
         if not any((page.parent / unquote(h)).resolve() == target.resolve() for h in hrefs):
             unlinked.append(str(page.relative_to(built_book)))
     assert unlinked == []
+    chapter = (built_book / "book" / "udp" / "quic.html").read_text(encoding="utf-8")
+    assert re.search(r'<a href="\.\./\.\./' + re.escape(PDF_NAME) + r'" download class="btn btn-sm tcpkit-pdf-button"',
+                     chapter), "the header button beside the download menu"

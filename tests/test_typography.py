@@ -2,8 +2,8 @@
 
 The built-book tests scan every page's prose (everything outside script, style,
 pre, code, kbd, samp and math) for what readers used to see: literal ``**``,
-”…” (two closing quotes), a space where a source line broke between two
-Chinese characters, and English interface strings.
+”…” (two closing quotes), straight or unbalanced double quotes, a space where a
+source line broke between two Chinese characters, and English interface strings.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ import zh_ui  # noqa: E402
 
 CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"  # CJK punctuation, unified ideographs, fullwidth forms
 CJK_BREAK = re.compile(rf"[{CJK}][ \t]*\n\s*[{CJK}]")
-DOUBLE_CLOSE = re.compile(r"”[^“”\n]{1,60}”")
+# ”…”, and ’…’ around Chinese text (English apostrophes are ’ too: "TCP’s … Linux’s")
+DOUBLE_CLOSE = re.compile(r"”[^“”\n]{1,60}”|’(?=[\u4e00-\u9fff])[^‘’\n]{1,40}’")
 # Interface strings of myst-nb, sphinx-togglebutton, Sphinx and the themes that the book once showed in English.
 ENGLISH_UI = ("Show code cell", "Hide code cell", "Click to show", "Click to hide", "Toggle hidden content",
               "Link to this", "Toggle primary sidebar", "Toggle secondary sidebar", "Color mode",
@@ -91,6 +92,13 @@ def test_pair_quotes_alternates_across_pieces_and_resyncs_on_curly_quotes():
     assert cjk_typography.pair_quotes(['是"从头', '开始"的', '和"x"'])[0] == ["是“从头", "开始”的", "和“x”"]
     out, still_open = cjk_typography.pair_quotes(['“已开"和"新的'])
     assert out == ["“已开”和“新的"] and still_open
+
+
+def test_pair_quotes_pairs_single_quotes_only_next_to_cjk():
+    assert cjk_typography.pair_quotes(["是'后面的包已确认'的"])[0] == ["是‘后面的包已确认’的"]
+    assert cjk_typography.pair_quotes(["TCP's 'state' 是"])[0] == ["TCP's 'state' 是"]
+    assert cjk_typography.pair_quotes(["叫'state'的"])[0] == ["叫‘state’的"]
+    assert cjk_typography.pair_quotes(["'甲'和'乙'"])[0] == ["‘甲’和‘乙’"]
 
 
 @pytest.mark.parametrize("text, before, after, joined", [
@@ -183,7 +191,7 @@ def _pages(site: Path) -> list[Path]:
 
 
 def typography_faults(site: Path) -> dict[str, list[str]]:
-    faults: dict[str, list[str]] = {"literal **": [], "”…”": [], "CJK line break": []}
+    faults: dict[str, list[str]] = {"literal **": [], "”…”": [], "unpaired “”": [], "CJK line break": []}
     for path in _pages(site):
         prose = _Prose()
         prose.feed(path.read_text(encoding="utf-8"))
@@ -193,6 +201,8 @@ def typography_faults(site: Path) -> dict[str, list[str]]:
             if not python_api:
                 faults["literal **"] += [f"{name}: {block[:80]}" for _ in re.finditer(r"\*\*", block)]
             faults["”…”"] += [f"{name}: {m.group(0)}" for m in DOUBLE_CLOSE.finditer(block)]
+            if not python_api and (block.count("“") != block.count("”") or '"' in block):
+                faults["unpaired “”"].append(f"{name}: {block[:80]}")
             faults["CJK line break"] += [f"{name}: {block[max(0, m.start() - 15):m.end() + 15]!r}"
                                          for m in CJK_BREAK.finditer(block)]
     return faults

@@ -40,6 +40,7 @@ PDF = ROOT / "_build" / "pdf" / PDF_NAME
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
+    "--generate-pdf-document-outline",  # PDF bookmarks from the headings: a 400-page book needs them
 )
 
 PRINT_CSS = """
@@ -48,7 +49,7 @@ PRINT_CSS = """
 /* site chrome: navigation, header buttons, search, footer navigation, PDF link */
 .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-header-article, .header-article-items,
 .prev-next-area, .bd-footer, .bd-footer-article, .bd-footer-content, .search-button-field,
-.skip-link, .tcpkit-pdf-link, .headerlink, #pst-back-to-top, .pst-back-to-top { display: none !important; }
+.skip-link, .tcpkit-pdf-link, .tcpkit-pdf-button, .headerlink, #pst-back-to-top, .pst-back-to-top { display: none !important; }
 /* hidden code cells: the page shows only their outputs, so does the PDF */
 details.hide.above-input { display: none !important; }
 img { max-width: 100% !important; break-inside: avoid; }

@@ -115,21 +115,28 @@ def pair_quotes(texts: list[str], open_at_start: bool = False) -> tuple[list[str
 
     The pieces are one text block split at inline markup, so a quote opened in
     one piece may close in a later one. An existing “ or ” sets the state.
-    Returns the new pieces and whether a quote is still open at the end.
+    An ASCII ``'`` next to a CJK character is paired the same way into ‘ and ’;
+    other single quotes (``TCP's``, English quotations) are left to smart quotes.
+    Returns the new pieces and whether a double quote is still open at the end.
     """
     is_open = open_at_start
+    single_open = False
     out = []
     for text in texts:
-        chars = []
-        for ch in text:
+        chars = list(text)
+        for k, ch in enumerate(chars):
             if ch == '"':
-                ch = "”" if is_open else "“"
+                chars[k] = "”" if is_open else "“"
                 is_open = not is_open
             elif ch == "“":
                 is_open = True
             elif ch == "”":
                 is_open = False
-            chars.append(ch)
+            elif ch == "'" and (is_cjk(text[k - 1] if k else "") or is_cjk(text[k + 1] if k + 1 < len(text) else "")):
+                prev = text[k - 1] if k else ""
+                closes = single_open or (prev.isalnum() and not is_cjk(prev))  # 'state'是: after a Latin word
+                chars[k] = "’" if closes else "‘"
+                single_open = not closes
         out.append("".join(chars))
     return out, is_open
 

@@ -16,9 +16,10 @@ happens to contain the same English words is never changed. Strings that have a
 configuration value (myst-nb's code prompts, the toggle-button hints, the search
 box text) are set in ``_config.yml`` instead.
 
-The link to the PDF (``make pdf`` writes ``_build/html/tcpkit-book.pdf``) is the
-template ``tools/templates/pdf-link.html``, placed at the end of the primary
-sidebar by ``html_theme_options.primary_sidebar_end``.
+The links to the PDF (``make pdf`` writes ``_build/html/tcpkit-book.pdf``) are
+the templates ``tools/templates/pdf-link.html`` (end of the left navigation,
+``html_theme_options.primary_sidebar_end``) and ``pdf-button.html`` (a header
+button beside the download menu, ``article_header_end``).
 """
 
 from __future__ import annotations
