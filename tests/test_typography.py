@@ -89,16 +89,15 @@ def test_is_cjk_classifies_han_punctuation_latin_and_emoji():
 # ---------------------------------------------------------------- quotes and line breaks
 
 def test_pair_quotes_alternates_across_pieces_and_resyncs_on_curly_quotes():
-    assert cjk_typography.pair_quotes(['是"从头', '开始"的', '和"x"'])[0] == ["是“从头", "开始”的", "和“x”"]
-    out, still_open = cjk_typography.pair_quotes(['“已开"和"新的'])
-    assert out == ["“已开”和“新的"] and still_open
+    assert cjk_typography.pair_quotes(['是"从头', '开始"的', '和"x"']) == ["是“从头", "开始”的", "和“x”"]
+    assert cjk_typography.pair_quotes(['“已开"和"新的']) == ["“已开”和“新的"]
 
 
 def test_pair_quotes_pairs_single_quotes_only_next_to_cjk():
-    assert cjk_typography.pair_quotes(["是'后面的包已确认'的"])[0] == ["是‘后面的包已确认’的"]
-    assert cjk_typography.pair_quotes(["TCP's 'state' 是"])[0] == ["TCP's 'state' 是"]
-    assert cjk_typography.pair_quotes(["叫'state'的"])[0] == ["叫‘state’的"]
-    assert cjk_typography.pair_quotes(["'甲'和'乙'"])[0] == ["‘甲’和‘乙’"]
+    assert cjk_typography.pair_quotes(["是'后面的包已确认'的"]) == ["是‘后面的包已确认’的"]
+    assert cjk_typography.pair_quotes(["TCP's 'state' 是"]) == ["TCP's 'state' 是"]
+    assert cjk_typography.pair_quotes(["叫'state'的"]) == ["叫‘state’的"]
+    assert cjk_typography.pair_quotes(["'甲'和'乙'"]) == ["‘甲’和‘乙’"]
 
 
 @pytest.mark.parametrize("text, before, after, joined", [

@@ -110,16 +110,15 @@ def scan_delims(self: StateInline, start: int, canSplitWord: bool) -> Scanned:  
     return Scanned(can_open, can_close, pos - start)
 
 
-def pair_quotes(texts: list[str], open_at_start: bool = False) -> tuple[list[str], bool]:
+def pair_quotes(texts: list[str]) -> list[str]:
     """Turn the ASCII ``"`` of consecutive text pieces into “ and ” alternately.
 
     The pieces are one text block split at inline markup, so a quote opened in
     one piece may close in a later one. An existing “ or ” sets the state.
     An ASCII ``'`` next to a CJK character is paired the same way into ‘ and ’;
     other single quotes (``TCP's``, English quotations) are left to smart quotes.
-    Returns the new pieces and whether a double quote is still open at the end.
     """
-    is_open = open_at_start
+    is_open = False
     single_open = False
     out = []
     for text in texts:
@@ -138,7 +137,7 @@ def pair_quotes(texts: list[str], open_at_start: bool = False) -> tuple[list[str
                 chars[k] = "’" if closes else "‘"
                 single_open = not closes
         out.append("".join(chars))
-    return out, is_open
+    return out
 
 
 def _joins(ch: str) -> bool:
@@ -183,7 +182,7 @@ def _rewrite(texts: list[nodes.Text], prose: list[int], new: list[str]) -> None:
 def pair_document_quotes(document: nodes.document) -> None:
     for texts, prose in _prose_blocks(document):
         new = [str(t) for t in texts]
-        paired, _ = pair_quotes([new[i] for i in prose])
+        paired = pair_quotes([new[i] for i in prose])
         for i, text in zip(prose, paired):
             new[i] = text
         _rewrite(texts, prose, new)
