@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: install book serve test test-fast e2e binder lint lab bench bench-quick clean system-deps
+.PHONY: install book pdf serve test test-fast e2e binder lint lab bench bench-quick clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -33,6 +33,10 @@ book: $(STAMP) _build/.tcpkit-stamp
 	set -o pipefail; $(VENV)/bin/jupyter-book build . -W --keep-going 2>&1 | tee _build/build.log
 	@echo "The book is in _build/html/index.html — run 'make serve' to read it at http://127.0.0.1:$(PORT)/"
 
+# The whole book as one PDF (tools/build_pdf.py): a singlehtml build (same execution cache) printed by Chromium.
+pdf: $(STAMP) _build/.tcpkit-stamp
+	$(PY) tools/build_pdf.py
+
 serve:
 	@test -f _build/html/index.html || $(MAKE) book
 	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
@@ -45,6 +49,7 @@ test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check tcpkit tests bench tools
 	$(VENV)/bin/mypy
 	$(MAKE) book
+	$(MAKE) pdf
 	TCPKIT_SITE=$(CURDIR)/_build/html $(PY) -m pytest
 
 e2e:
