@@ -150,9 +150,7 @@ class DrillDirective(Directive):
 
     def run(self) -> list[nodes.Node]:
         env = self.state.document.settings.env
-        pages = env.temp_data.setdefault("tcpkit_drill_here", set())
-        pages.add(env.docname)
-        docs = getattr(env, "tcpkit_drill_docs", set())
+        docs: set[str] = getattr(env, "tcpkit_drill_docs", set())
         docs.add(env.docname)
         env.tcpkit_drill_docs = docs
         return [nodes.raw("", _SHELL, format="html")]
@@ -290,12 +288,12 @@ def _static_path(app: Any, config: Any) -> None:
 
 
 def _purge(app: Any, env: Any, docname: str) -> None:
-    docs = getattr(env, "tcpkit_drill_docs", set())
+    docs: set[str] = getattr(env, "tcpkit_drill_docs", set())
     docs.discard(docname)
 
 
 def _merge(app: Any, env: Any, docnames: Any, other: Any) -> None:
-    docs = getattr(env, "tcpkit_drill_docs", set())
+    docs: set[str] = getattr(env, "tcpkit_drill_docs", set())
     docs |= getattr(other, "tcpkit_drill_docs", set())
     env.tcpkit_drill_docs = docs
 
