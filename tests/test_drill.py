@@ -94,6 +94,17 @@ def test_first_paragraph_stops_at_the_first_subsection():
     by_title = {s[0].astext(): s for s in secs}
     assert drill.first_paragraph(by_title["Q one?"]).astext() == "First answer."
     assert drill.first_paragraph(by_title["Q two?"]) is None
+    assert drill.answer_nodes(by_title["Q two?"]) == []
+
+
+def test_answer_takes_the_list_a_colon_announces():
+    doc = publish_doctree("Q?\n==\n\nThree ways:\n\n- one\n- two\n\nMore.\n\nR?\n==\n\nDone.\n\n- not this\n",
+                          settings_overrides={"report_level": 5})
+    secs = {s[0].astext(): s for s in doc.findall(drill.nodes.section)}
+    got = drill.answer_nodes(secs["Q?"])
+    assert [type(n).__name__ for n in got] == ["paragraph", "bullet_list"]
+    assert got[1].astext() == "one\n\ntwo"
+    assert [type(n).__name__ for n in drill.answer_nodes(secs["R?"])] == ["paragraph"]
 
 
 # ---------------------------------------------------------------------------
@@ -113,7 +124,7 @@ Root
 .. toctree::
 
    ch1
-   ch2
+   sub/ch2
    drill
 """
 _CH1 = """
@@ -169,7 +180,7 @@ parts:
       - file: ch1
   - caption: 乙部
     chapters:
-      - file: ch2
+      - file: sub/ch2
   - caption: 自测
     chapters:
       - file: drill
@@ -180,7 +191,8 @@ def _project(tmp: Path) -> Path:
     src = tmp / "src"
     src.mkdir()
     (src / "conf.py").write_text(_CONF.format(tools=str(ROOT / "tools")), encoding="utf-8")
-    for name, text in (("index", _INDEX), ("ch1", _CH1), ("ch2", _CH2), ("drill", _DRILL)):
+    (src / "sub").mkdir()
+    for name, text in (("index", _INDEX), ("ch1", _CH1), ("sub/ch2", _CH2), ("drill", _DRILL)):
         (src / f"{name}.rst").write_text(text, encoding="utf-8")
     (src / "_toc.yml").write_text(_TOC, encoding="utf-8")
     return src
@@ -212,7 +224,7 @@ def test_tiny_questions_and_parts(tiny):
     data = _data(out)
     titles = [q["title"] for q in data["questions"]]
     assert titles == ["什么是 A？", "子节：怎么算？", "第二章？", "为什么 B?"]
-    assert data["parts"] == ["甲部", "乙部", "自测"]
+    assert data["parts"] == ["甲部", "乙部"]          # 自测 has no question
     assert [q["part"] for q in data["questions"]] == ["甲部", "甲部", "乙部", "乙部"]
     assert {q["chapter"] for q in data["questions"]} == {"第一章", "第二章？"}
     assert len({q["id"] for q in data["questions"]}) == 4
@@ -233,13 +245,15 @@ def test_tiny_answer_is_the_first_paragraph_with_working_links(tiny):
         path, _, frag = h.partition("#")
         page = (out / path).read_text(encoding="utf-8")
         assert f'id="{frag}"' in page, h
-    assert any(h.startswith("ch2.html#") for h in hrefs)    # :ref:`other`
+    assert any(h.startswith("sub/ch2.html#") for h in hrefs)    # :ref:`other`
     assert any(h.startswith("ch1.html#") for h in hrefs)    # the footnote, now pointing at ch1
     assert 'id="' not in a                                   # no duplicate ids on the drill page
     assert q["第二章？"]["html"] == "<p>章首段就是答案。</p>"
-    assert q["第二章？"]["url"] == "ch2.html"
-    path, _, frag = q["为什么 B?"]["url"].partition("#")
-    assert path == "ch2.html" and f'id="{frag}"' in (out / path).read_text(encoding="utf-8")
+    assert q["第二章？"]["url"] == "sub/ch2.html"
+    b = q["为什么 B?"]
+    assert 'href="../ch1.html#' not in b["html"] and 'href="ch1.html#' in b["html"]   # rebased from sub/
+    path, _, frag = b["url"].partition("#")
+    assert path == "sub/ch2.html" and f'id="{frag}"' in (out / path).read_text(encoding="utf-8")
 
 
 def test_tiny_assets_only_on_the_drill_page(tiny):
@@ -256,14 +270,14 @@ def test_tiny_assets_only_on_the_drill_page(tiny):
 def test_tiny_incremental_build_is_complete_and_builds_are_identical(tiny, tmp_path):
     src, out = tiny
     before = (out / "_static" / drill.DATA_JS).read_bytes()
-    (src / "ch2.rst").write_text(_CH2.replace("B 的答案", "B 的新答案"), encoding="utf-8")
+    (src / "sub" / "ch2.rst").write_text(_CH2.replace("B 的答案", "B 的新答案"), encoding="utf-8")
     try:
         _build(src, out)   # only ch2 is rewritten; ch1's questions come from its pickled doctree
         data = _data(out)
         assert len(data["questions"]) == 4
         assert "B 的新答案" in next(q["html"] for q in data["questions"] if q["title"] == "为什么 B?")
     finally:
-        (src / "ch2.rst").write_text(_CH2, encoding="utf-8")
+        (src / "sub" / "ch2.rst").write_text(_CH2, encoding="utf-8")
     other = tmp_path / "again"
     _build(src, other)
     assert (other / "_static" / drill.DATA_JS).read_bytes() == before

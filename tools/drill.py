@@ -45,7 +45,7 @@ from typing import Any
 from docutils import nodes
 from docutils.parsers.rst import Directive
 
-__all__ = ["setup", "is_question", "first_paragraph", "rebase_uri", "toc_parts", "question_id"]
+__all__ = ["setup", "is_question", "first_paragraph", "answer_nodes", "rebase_uri", "toc_parts", "question_id"]
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "drill_static"
@@ -95,6 +95,20 @@ def first_paragraph(section: nodes.section) -> nodes.paragraph | None:
             for p in child.findall(nodes.paragraph):
                 return p
     return None
+
+
+def answer_nodes(section: nodes.section) -> list[nodes.Element]:
+    """The short answer: the first paragraph, plus the list or table right after it when it ends in a colon."""
+    para = first_paragraph(section)
+    if para is None:
+        return []
+    out: list[nodes.Element] = [para]
+    if para.astext().rstrip().endswith(("：", ":")):
+        parent = para.parent
+        i = parent.index(para)
+        if i + 1 < len(parent) and isinstance(parent[i + 1], (nodes.bullet_list, nodes.enumerated_list, nodes.table)):
+            out.append(parent[i + 1])
+    return out
 
 
 def rebase_uri(uri: str, from_page: str, to_page: str) -> str:
@@ -187,9 +201,13 @@ def _parts(app: Any) -> tuple[list[str], dict[str, str]]:
     return order, {d: c for d, c in mapping.items() if c not in skip}
 
 
-def _answer_html(app: Any, para: nodes.paragraph, docname: str, drill_page: str) -> str:
+def _answer_html(app: Any, parts: list[nodes.Element], docname: str, drill_page: str) -> str:
+    return "\n".join(_node_html(app, n, docname, drill_page) for n in parts)
+
+
+def _node_html(app: Any, node: nodes.Element, docname: str, drill_page: str) -> str:
     builder = app.builder
-    p = deepcopy(para)
+    p = deepcopy(node)
     page = builder.get_target_uri(docname)
     for fref in list(p.findall(nodes.footnote_reference)):
         ref = nodes.reference("", "", nodes.Text(f"[{fref.astext()}]"), refuri=f"{page}#{fref.get('refid', '')}")
@@ -226,7 +244,7 @@ def _collect(app: Any, doctree: nodes.document, docname: str) -> None:
             chapter = title
         if not is_question(title, extra):
             continue
-        para = first_paragraph(sec)
+        answer = answer_nodes(sec)
         is_top = sec.parent is doctree
         anchor = "" if is_top or not sec.get("ids") else "#" + sec["ids"][0]
         items.append({
@@ -235,8 +253,8 @@ def _collect(app: Any, doctree: nodes.document, docname: str) -> None:
             "chapter": chapter,
             "part": part_of[docname],
             "doc": docname,
-            "url": rebase_uri(page + anchor, page, drill_page),
-            "html": _answer_html(app, para, docname, drill_page) if para is not None else "",
+            "url": rebase_uri(posixpath.basename(page) + anchor, page, drill_page),
+            "html": _answer_html(app, answer, docname, drill_page),
         })
     _store(app)[docname] = items
 
@@ -256,6 +274,7 @@ def drill_data(app: Any) -> dict[str, Any]:
         if docname not in store and docname in env.all_docs:
             env.get_and_resolve_doctree(docname, app.builder)  # fires doctree-resolved → _collect
     questions = [q for d in part_of for q in store.get(d, [])]
+    order = [p for p in order if any(q["part"] == p for q in questions)]
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
     from drill_numeric import KINDS, numeric_pool
@@ -280,6 +299,12 @@ def _page_assets(app: Any, pagename: str, templatename: str, context: dict[str, 
         app.add_css_file("tcpkit-drill.css")
         app.add_js_file(DATA_JS)
         app.add_js_file("tcpkit-drill.js")
+
+
+def _page_math(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    """The drill page shows answers with formulas: let sphinx.ext.mathjax load MathJax there."""
+    if pagename in getattr(app.env, "tcpkit_drill_docs", set()) and "math" in app.env.domains:
+        app.env.get_domain("math").data.setdefault("has_equations", {})[pagename] = True
 
 
 def _static_path(app: Any, config: Any) -> None:
@@ -310,4 +335,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("doctree-resolved", _collect, priority=900)
     app.connect("html-collect-pages", _write_data)
     app.connect("html-page-context", _page_assets)
+    app.connect("html-page-context", _page_math, priority=400)  # before sphinx.ext.mathjax (500)
     return {"parallel_read_safe": True, "parallel_write_safe": False, "version": "1"}
