@@ -38,12 +38,16 @@ import json
 import posixpath
 import re
 import sys
+import time
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["setup", "is_question", "first_paragraph", "answer_nodes", "rebase_uri", "toc_parts", "question_id"]
 
@@ -285,12 +289,15 @@ def drill_data(app: Any) -> dict[str, Any]:
 def _write_data(app: Any) -> list[Any]:
     if app.builder.name not in HTML_FORMATS or not getattr(app.env, "tcpkit_drill_docs", set()):
         return []
+    t0 = time.perf_counter()
     data = drill_data(app)
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = text.replace("<", "\\u003c")  # never a "</script>" inside
     out = Path(app.outdir) / "_static" / DATA_JS
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(f"window.TCPKIT_DRILL = {text};\n", encoding="utf-8")
+    logger.info("面试自测: %d questions in %d parts, %d numeric drills, %s written in %.2f s",
+                len(data["questions"]), len(data["parts"]), len(data["numeric"]), DATA_JS, time.perf_counter() - t0)
     return []
 
 

@@ -230,7 +230,7 @@
 
     function numCard(q) {
       card.appendChild(el("p", "td-meta", "计算题 · " + q.kind_label));
-      card.appendChild(el("h2", "td-title", q.q));
+      card.appendChild(el("p", "td-title td-stem", q.q));
       var form = el("form", "td-form");
       var fields = el("div", "td-fields");
       var inputs = q.fields.map(function (f, i) {
