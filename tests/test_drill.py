@@ -17,6 +17,7 @@ import json
 import math
 import re
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -259,6 +260,8 @@ def test_tiny_answer_is_the_first_paragraph_with_working_links(tiny):
 def test_tiny_assets_only_on_the_drill_page(tiny):
     _, out = tiny
     page = (out / "drill.html").read_text(encoding="utf-8")
+    crc = f'{zlib.crc32((out / "_static" / drill.DATA_JS).read_bytes()):08x}'
+    assert f"{drill.DATA_JS}?v={crc}" in page          # written before the drill page's script tags
     assert 'id="tcpkit-drill"' in page
     for asset in (drill.DATA_JS, "tcpkit-drill.js", "tcpkit-drill.css"):
         assert asset in page
@@ -275,6 +278,9 @@ def test_tiny_incremental_build_is_complete_and_builds_are_identical(tiny, tmp_p
         _build(src, out)   # only ch2 is rewritten; ch1's questions come from its pickled doctree
         data = _data(out)
         assert len(data["questions"]) == 4
+        # the drill page was rewritten too, its script tag carries the new file's checksum
+        crc = f'{zlib.crc32((out / "_static" / drill.DATA_JS).read_bytes()):08x}'
+        assert f"{drill.DATA_JS}?v={crc}" in (out / "drill.html").read_text(encoding="utf-8")
         assert "B 的新答案" in next(q["html"] for q in data["questions"] if q["title"] == "为什么 B?")
     finally:
         (src / "sub" / "ch2.rst").write_text(_CH2, encoding="utf-8")

@@ -287,8 +287,17 @@ def drill_data(app: Any) -> dict[str, Any]:
 
 
 def _write_data(app: Any) -> list[Any]:
+    """Write ``_static/tcpkit-drill-data.js`` once per build.
+
+    Called from the drill page's ``html-page-context`` -- before its ``<script>``
+    tags are rendered, so their ``?v=`` checksum is the new file's -- and again
+    at ``html-collect-pages`` in case the drill page was not written.
+    """
     if app.builder.name not in HTML_FORMATS or not getattr(app.env, "tcpkit_drill_docs", set()):
         return []
+    if getattr(app, "_tcpkit_drill_written", False):
+        return []
+    app._tcpkit_drill_written = True
     t0 = time.perf_counter()
     data = drill_data(app)
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -303,6 +312,7 @@ def _write_data(app: Any) -> list[Any]:
 
 def _page_assets(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     if pagename in getattr(app.env, "tcpkit_drill_docs", set()):
+        _write_data(app)
         app.add_css_file("tcpkit-drill.css")
         app.add_js_file(DATA_JS)
         app.add_js_file("tcpkit-drill.js")
@@ -317,6 +327,14 @@ def _page_math(app: Any, pagename: str, templatename: str, context: dict[str, An
 def _static_path(app: Any, config: Any) -> None:
     if str(STATIC) not in config.html_static_path:
         config.html_static_path.append(str(STATIC))
+
+
+def _outdated(app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    """Any chapter added, changed or removed: the drill page is rewritten too (its data changed)."""
+    docs: set[str] = getattr(env, "tcpkit_drill_docs", set())
+    if (added | changed | removed) - docs:
+        return sorted(docs - added - changed)
+    return []
 
 
 def _purge(app: Any, env: Any, docname: str) -> None:
@@ -336,6 +354,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("tcpkit_drill_toc", "", "env")
     app.add_directive("tcpkit-drill", DrillDirective)
     app.connect("config-inited", _static_path)
+    app.connect("env-get-outdated", _outdated)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     # late: after any other extension has finished changing the resolved doctree
