@@ -151,6 +151,11 @@ A 是 **第一** 个答案，见 :ref:`other` 和 [#f1]_ ，还有 `RFC <https:/
 
 普通段落。
 
+子节：怎么算？
+~~~~~~~~~~~~~~
+
+同名的另一节。
+
 .. [#f1] 脚注。
 """
 _CH2 = """
@@ -224,11 +229,12 @@ def test_tiny_questions_and_parts(tiny):
     _, out = tiny
     data = _data(out)
     titles = [q["title"] for q in data["questions"]]
-    assert titles == ["什么是 A？", "子节：怎么算？", "第二章？", "为什么 B?"]
+    assert titles == ["什么是 A？", "子节：怎么算？", "子节：怎么算？", "第二章？", "为什么 B?"]
     assert data["parts"] == ["甲部", "乙部"]          # 自测 has no question
-    assert [q["part"] for q in data["questions"]] == ["甲部", "甲部", "乙部", "乙部"]
+    assert [q["part"] for q in data["questions"]] == ["甲部", "甲部", "甲部", "乙部", "乙部"]
     assert {q["chapter"] for q in data["questions"]} == {"第一章", "第二章？"}
-    assert len({q["id"] for q in data["questions"]}) == 4
+    assert len({q["id"] for q in data["questions"]}) == 5   # the same title twice: two ids
+    assert data["questions"][2]["html"] == "<p>同名的另一节。</p>"
 
 
 def test_tiny_answer_is_the_first_paragraph_with_working_links(tiny):
@@ -277,7 +283,7 @@ def test_tiny_incremental_build_is_complete_and_builds_are_identical(tiny, tmp_p
     try:
         _build(src, out)   # only ch2 is rewritten; ch1's questions come from its pickled doctree
         data = _data(out)
-        assert len(data["questions"]) == 4
+        assert len(data["questions"]) == 5
         # the drill page was rewritten too, its script tag carries the new file's checksum
         crc = f'{zlib.crc32((out / "_static" / drill.DATA_JS).read_bytes()):08x}'
         assert f"{drill.DATA_JS}?v={crc}" in (out / "drill.html").read_text(encoding="utf-8")

@@ -251,8 +251,10 @@ def _collect(app: Any, doctree: nodes.document, docname: str) -> None:
         answer = answer_nodes(sec)
         is_top = sec.parent is doctree
         anchor = "" if is_top or not sec.get("ids") else "#" + sec["ids"][0]
+        qid = question_id(docname, title)
+        n = sum(1 for it in items if it["id"].split("-")[0] == qid)
         items.append({
-            "id": question_id(docname, title),
+            "id": qid if n == 0 else f"{qid}-{n + 1}",   # the same title twice in one chapter
             "title": title,
             "chapter": chapter,
             "part": part_of[docname],
