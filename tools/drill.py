@@ -39,6 +39,7 @@ import posixpath
 import re
 import sys
 import time
+import zlib
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ __all__ = ["setup", "is_question", "first_paragraph", "answer_nodes", "rebase_ur
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "drill_static"
 DATA_JS = "tcpkit-drill-data.js"
-HTML_FORMATS = ("html", "dirhtml")
+HTML_FORMATS = ("html",)
 _WS = re.compile(r"\s+")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -239,7 +240,7 @@ def _collect(app: Any, doctree: nodes.document, docname: str) -> None:
     page = app.builder.get_target_uri(docname)
     extra = list(app.config.tcpkit_drill_extra_titles)
     chapter = ""
-    items = []
+    items: list[dict[str, str]] = []
     for sec in doctree.findall(nodes.section):
         if not sec.children or not isinstance(sec[0], nodes.title):
             continue
@@ -289,17 +290,15 @@ def drill_data(app: Any) -> dict[str, Any]:
 
 
 def _write_data(app: Any) -> list[Any]:
-    """Write ``_static/tcpkit-drill-data.js`` once per build.
+    """Write ``_static/tcpkit-drill-data.js`` after every chapter was written (``html-collect-pages``).
 
-    Called from the drill page's ``html-page-context`` -- before its ``<script>``
-    tags are rendered, so their ``?v=`` checksum is the new file's -- and again
-    at ``html-collect-pages`` in case the drill page was not written.
+    The drill page was written earlier, when the file did not exist yet or was
+    the previous build's, so Sphinx's ``?v=`` checksum on its ``<script>`` tag is
+    missing or stale: set it to the new file's (zlib.crc32, as Sphinx computes it).
+    Chapters written after the drill page are thus never resolved twice.
     """
     if app.builder.name not in HTML_FORMATS or not getattr(app.env, "tcpkit_drill_docs", set()):
         return []
-    if getattr(app, "_tcpkit_drill_written", False):
-        return []
-    app._tcpkit_drill_written = True
     t0 = time.perf_counter()
     data = drill_data(app)
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -307,6 +306,15 @@ def _write_data(app: Any) -> list[Any]:
     out = Path(app.outdir) / "_static" / DATA_JS
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(f"window.TCPKIT_DRILL = {text};\n", encoding="utf-8")
+    crc = f"{zlib.crc32(out.read_bytes()):08x}"
+    tag = re.compile(re.escape(DATA_JS) + r'(\?v=[0-9a-f]*)?"')
+    for doc in sorted(app.env.tcpkit_drill_docs):
+        page = Path(app.outdir) / app.builder.get_target_uri(doc)
+        if page.is_file():
+            html = page.read_text(encoding="utf-8")
+            fixed = tag.sub(f'{DATA_JS}?v={crc}"', html)
+            if fixed != html:
+                page.write_text(fixed, encoding="utf-8")
     logger.info("面试自测: %d questions in %d parts, %d numeric drills, %s written in %.2f s",
                 len(data["questions"]), len(data["parts"]), len(data["numeric"]), DATA_JS, time.perf_counter() - t0)
     return []
@@ -314,7 +322,6 @@ def _write_data(app: Any) -> list[Any]:
 
 def _page_assets(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     if pagename in getattr(app.env, "tcpkit_drill_docs", set()):
-        _write_data(app)
         app.add_css_file("tcpkit-drill.css")
         app.add_js_file(DATA_JS)
         app.add_js_file("tcpkit-drill.js")

@@ -183,6 +183,10 @@ def test_only_unmastered_draws_unmarked_and_no(drill: Any) -> None:
     # unchecking brings the whole part back
     d.page.uncheck(".td-only")
     assert d.current() in ids
+    # 清除全部进度 (confirmed) forgets every mark
+    d.page.click(".td-reset")
+    assert d.marks() == {}
+    assert f"会 0，不会 0，未标记 {len(ids)}" in d.page.inner_text(".td-progress")
 
 
 def test_filter_by_part(drill: Any) -> None:
