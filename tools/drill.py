@@ -40,7 +40,6 @@ import re
 import sys
 import time
 import zlib
-from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +211,7 @@ def _answer_html(app: Any, parts: list[nodes.Element], docname: str, drill_page:
 
 def _node_html(app: Any, node: nodes.Element, docname: str, drill_page: str) -> str:
     builder = app.builder
-    p = deepcopy(node)
+    p = node.deepcopy()  # docutils copy: children only (copy.deepcopy would follow .parent to the whole document)
     page = builder.get_target_uri(docname)
     for fref in list(p.findall(nodes.footnote_reference)):
         ref = nodes.reference("", "", nodes.Text(f"[{fref.astext()}]"), refuri=f"{page}#{fref.get('refid', '')}")
