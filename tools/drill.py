@@ -293,7 +293,8 @@ def drill_data(app: Any) -> dict[str, Any]:
         sys.path.insert(0, str(HERE))
     from drill_numeric import KINDS, numeric_pool
 
-    return {"parts": order, "questions": questions, "kinds": KINDS, "numeric": numeric_pool()}
+    numeric = [{k: v for k, v in inst.items() if k != "params"} for inst in numeric_pool()]  # params: tests only
+    return {"parts": order, "questions": questions, "kinds": KINDS, "numeric": numeric}
 
 
 def _write_data(app: Any) -> list[Any]:
