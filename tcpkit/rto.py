@@ -60,6 +60,8 @@ RFC_RTO_MIN = 1.0
 RFC_RTO_MAX = 60.0
 #: The two estimators.
 FLAVORS = ("rfc6298", "linux")
+_KEEP_VAR = 1 - RFC_BETA  # 3/4, exact in binary
+_KEEP_SRTT = 1 - RFC_ALPHA  # 7/8
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +172,7 @@ class RtoEstimator:
         granularity: float = 0.001,
     ) -> None:
         self.flavor = check_choice("flavor", flavor, FLAVORS)
-        linux = self.flavor == "linux"
+        self._linux = linux = self.flavor == "linux"
         if rto_min is None:
             rto_min = float(LINUX["TCP_RTO_MIN"].value) if linux else RFC_RTO_MIN
         if rto_max is None:
@@ -212,6 +214,11 @@ class RtoEstimator:
         """Current RTO in seconds (with back-off)."""
         return self._rto
 
+    @property
+    def srtt(self) -> float | None:
+        """Smoothed RTT in seconds, None before the first sample (a float, no :class:`RtoState` built)."""
+        return self._srtt
+
     # -- events ---------------------------------------------------------
     def on_sample(self, rtt: float, *, now: float, retransmitted: bool = False) -> RtoState:
         """Feed one RTT measurement taken at time ``now``.
@@ -243,14 +250,46 @@ class RtoEstimator:
             raise TypeError(f"retransmitted must be True or False, got {type(retransmitted).__name__} {retransmitted!r}")
         if retransmitted:
             return self.state
-        if self.flavor == "linux":
-            self._linux_update(r, self._now or 0.0)
-        else:
-            self._rfc_update(r)
+        self.update(r, self._now or 0.0)
+        return self.state
+
+    def update(self, rtt: float, now: float) -> float:
+        """Take one valid RTT sample and return the new RTO: :meth:`on_sample` without the checks.
+
+        For simulators that feed millions of samples and already guarantee
+        ``rtt > 0``, non-decreasing ``now`` and no retransmission ambiguity
+        (e.g. :func:`tcpkit.congestion.simulate`, whose ACKs echo the send time
+        of the segment, as TCP timestamps do, RFC 7323 §4). No
+        :class:`RtoState` is built.
+
+        >>> est = RtoEstimator(granularity=0.2, rto_min=0.2)   # G = 200 ms: the Linux floor of the variance term
+        >>> round(est.update(0.01, 0.01), 6), est.srtt   # 10 ms + max(200 ms, 4 · 5 ms)
+        (0.21, 0.01)
+        """
+        self._now = now
+        if self._linux:
+            self._linux_update(rtt, now)
+        else:  # RFC 6298 §2.2–2.3 (RTTVAR first, from the old SRTT), then §2.4–2.5 bounds
+            srtt = self._srtt
+            if srtt is None or self._rttvar is None:
+                srtt = rtt
+                var = rtt / 2
+            else:
+                d = srtt - rtt
+                var = _KEEP_VAR * self._rttvar + RFC_BETA * (d if d > 0 else -d)
+                srtt = _KEEP_SRTT * srtt + RFC_ALPHA * rtt
+            self._srtt = srtt
+            self._rttvar = var
+            kv = RFC_K * var
+            g = self.granularity
+            rto = srtt + (kv if kv > g else g)
+            lo = self.rto_min
+            hi = self.rto_max
+            self._base_rto = hi if rto > hi else (lo if rto < lo else rto)
         self._samples += 1
         self._backoff = 0
-        self._rto = self._base_rto
-        return self.state
+        self._rto = rto = self._base_rto
+        return rto
 
     def on_timeout(self) -> RtoState:
         """The retransmission timer expired: back off (RFC 6298 §5.5).
@@ -270,16 +309,6 @@ class RtoEstimator:
         if self._now is not None and t < self._now:
             raise ValueError(f"now must be ≥ the previous now ({self._now:g}), got {t:g}")
         self._now = t
-
-    def _rfc_update(self, r: float) -> None:
-        if self._srtt is None or self._rttvar is None:
-            self._srtt = r  # RFC 6298 §2.2
-            self._rttvar = r / 2
-        else:
-            self._rttvar = (1 - RFC_BETA) * self._rttvar + RFC_BETA * abs(self._srtt - r)  # §2.3, old SRTT
-            self._srtt = (1 - RFC_ALPHA) * self._srtt + RFC_ALPHA * r
-        rto = self._srtt + max(self.granularity, RFC_K * self._rttvar)
-        self._base_rto = min(max(rto, self.rto_min), self.rto_max)  # §2.4, §2.5
 
     def _linux_update(self, m: float, now: float) -> None:
         # net/ipv4/tcp_input.c tcp_rtt_estimator(), in seconds instead of µs

@@ -450,117 +450,6 @@ def test_wrong_types_are_type_errors(value) -> None:
 
 
 # ---------------------------------------------------------------------------
-# the optimised per-ACK simulator against the plain reference it replaced
-# ---------------------------------------------------------------------------
-_EQUIV_CASES = [
-    ("bbr", dict(bandwidth_mbps=20, rtt_ms=30, buffer_pkts=100, duration_s=12)),  # all four modes, PROBE_RTT
-    ("cubic", dict(bandwidth_mbps=10, rtt_ms=40, buffer_pkts=30, duration_s=8, loss_rate=0.002, seed=1)),
-    ("bbr", dict(bandwidth_mbps=5, rtt_ms=80, buffer_pkts=4, duration_s=10, loss_rate=0.02, seed=3)),
-    ("cubic", dict(bandwidth_mbps=2, rtt_ms=200, buffer_pkts=3, duration_s=15, loss_rate=0.05, seed=7,
-                   initial_cwnd=1)),
-    (["cubic", "bbr", "reno"], dict(bandwidth_mbps=8, rtt_ms=30, buffer_pkts=20, duration_s=6,
-                                   losses=[1.0, 1.0005, 3.0])),
-    (["bbr", "bbr", "bbr"], dict(bandwidth_mbps=30, rtt_ms=20, buffer_pkts=50, duration_s=4, seed=2)),
-    (["reno", "newreno", "tahoe"], dict(bandwidth_mbps=4, rtt_ms=60, buffer_pkts=5, duration_s=8,
-                                        loss_rate=0.01, seed=5)),
-    (["reno", "newreno"], dict(bandwidth_mbps=4, rtt_ms=60, buffer_pkts=8, duration_s=8, loss_rate=0.01,
-                               seed=9, sack=True, initial_ssthresh=20)),
-    # heavy loss: the flight drains to zero and a pacing timer, not an ACK, restarts the retransmission timer
-    (["bbr", "cubic"], dict(bandwidth_mbps=5, rtt_ms=40, buffer_pkts=20, duration_s=6, loss_rate=0.5, seed=39,
-                            initial_cwnd=2)),
-    (["bbr", "bbr"], dict(bandwidth_mbps=5, rtt_ms=100, buffer_pkts=20, duration_s=6, loss_rate=0.5, seed=49,
-                          initial_cwnd=1)),
-    # an ACK empties the flight and the data sent after it is lost: only the retransmission timer restarts it
-    ("reno", dict(bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=20, loss_rate=0.3, seed=1,
-                  initial_cwnd=2)),
-    (["cubic", "newreno", "tahoe"], dict(bandwidth_mbps=3, rtt_ms=40, buffer_pkts=4, duration_s=8, loss_rate=0.35,
-                                         seed=0, initial_cwnd=2)),
-    (["bbr", "reno"], dict(bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=10, loss_rate=0.4, seed=0,
-                           initial_cwnd=1, sack=True)),
-    # two paced flows whose pacing timers fire when the window has shrunk below one free segment
-    (["bbr", "bbr"], dict(bandwidth_mbps=5, rtt_ms=40, buffer_pkts=100, duration_s=3, loss_rate=0.001, seed=38)),
-]
-
-
-def _trace_data(tr) -> list:
-    return [
-        (f.algorithm, f.time.tolist(), f.cwnd.tolist(), f.ssthresh.tolist(), f.phase.tolist(), f.inflight.tolist(),
-         f.delivery_rate.tolist(), f.queue.tolist(), f.events, f.sent, f.delivered, f.drops, f.fast_retransmits,
-         f.timeouts, f.bbr_history, f.goodput_mbps)
-        for f in tr.flows
-    ] + [tr.ack_events]
-
-
-@pytest.mark.parametrize("algorithm, kw", _EQUIV_CASES)
-def test_fast_simulator_equals_reference(algorithm, kw: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tcpkit.congestion import sim
-
-    fast = simulate(algorithm, **kw)
-    monkeypatch.setattr(sim, "_simulate_ack", sim._simulate_ack_reference)
-    ref = simulate(algorithm, **kw)
-    assert ref.ack_events > 50
-    # identical floats, not approximately equal: same operations in the same order
-    for got, want in zip(_trace_data(fast), _trace_data(ref)):
-        assert got == want
-
-
-def test_fast_simulator_equivalence_cases_cover_every_path() -> None:
-    events = {e.kind for alg, kw in _EQUIV_CASES for f in simulate(alg, **kw).flows for e in f.events}
-    assert events == {"fast_retransmit", "recovery_start", "recovery_end", "timeout", "scripted_loss"}
-
-
-# mostly a few µs around 10 ms, so samples keep landing a fraction of a µs around the rounded RTprop
-_rtt_us = st.integers(min_value=9_998, max_value=10_002) | st.integers(min_value=1, max_value=400_000)
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    steps=st.lists(
-        st.tuples(
-            st.floats(min_value=0.0, max_value=0.4),  # time step, s (the 10 s RTprop window expires)
-            _rtt_us, st.sampled_from([-5e-7, -4.0000001e-7, -1e-9, 0.0, 1e-9, 4e-7, 5e-7, 3.3e-7]),
-            st.floats(min_value=0.0, max_value=2e5),  # delivery rate, segments/s
-            st.integers(min_value=0, max_value=3000),  # inflight, segments
-        ),
-        min_size=1, max_size=300,
-    ),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_bbr_on_segment_equals_on_sample(steps, seed: int) -> None:
-    """The simulator's positional BBR._on_segment is on_sample(delivered=1) exactly, also for RTT
-    samples a fraction of a µs around the rounded RTprop."""
-    a, b = BBR(seed=seed), BBR(seed=seed)
-    now = 0.0
-    for dt, us, frac, rate, inflight in steps:
-        now += dt
-        rtt = us * 1e-6 + frac
-        if rtt <= 0:
-            continue
-        a.on_sample(now=now, rtt=rtt, rate=rate, inflight=inflight, delivered=1.0)
-        b._on_segment(now, rtt, rate, inflight)
-        sa = {k: v for k, v in vars(a).items() if k != "_rng"}
-        sb = {k: v for k, v in vars(b).items() if k != "_rng"}
-        assert sa == sb, now
-        assert a._rng.getstate() == b._rng.getstate()
-
-
-def test_bbr_on_segment_equals_on_sample_through_every_mode() -> None:
-    """A steady 1000 segment/s, 10 ms path for 25 s: STARTUP, DRAIN, PROBE_BW and PROBE_RTT (twice), with
-    RTT samples jittered by fractions of a µs around the rounded RTprop."""
-    a, b = BBR(seed=4), BBR(seed=4)
-    jitter = (0.0, 3e-7, -3e-7, 4.9e-7, -4.9e-7, 5e-7, -5e-7, 1e-6, 2.5e-6)
-    for i in range(25_000):
-        now = i * 0.001
-        rtt = 0.010 + jitter[i % len(jitter)] + (0.002 if (i // 700) % 5 == 1 else 0.0)
-        inflight = 4 if a.mode == "probe_rtt" else 10 + i % 7
-        a.on_sample(now=now, rtt=rtt, rate=1000.0 + i % 11, inflight=inflight, delivered=1.0)
-        b._on_segment(now, rtt, 1000.0 + i % 11, inflight)
-        assert {k: v for k, v in vars(a).items() if k != "_rng"} == {k: v for k, v in vars(b).items() if k != "_rng"}
-    modes = [m for _, m, _ in a.history]
-    assert {"startup", "drain", "probe_bw"} <= set(modes) and modes.count("probe_rtt") >= 2
-
-
-# ---------------------------------------------------------------------------
 # the retransmission timer: a sender with data outstanding is never silent for longer than its RTO
 # ---------------------------------------------------------------------------
 def _rto_bound(tr) -> float:
@@ -642,14 +531,10 @@ _HEAVY_LOSS = [
 ]
 
 
-@pytest.mark.parametrize("path", ["ack", "ack-reference", "round"])
-def test_never_silent_with_data_outstanding(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("path", ["ack", "round"])
+def test_never_silent_with_data_outstanding(path: str) -> None:
     """Heavy random loss, small buffers, every algorithm: the timer always restarts a stalled flow
-    (the fast per-ACK simulator, its plain reference, and the round model)."""
-    from tcpkit.congestion import sim
-
-    if path == "ack-reference":
-        monkeypatch.setattr(sim, "_simulate_ack", sim._simulate_ack_reference)
+    (the per-ACK simulator and the round model)."""
     stalled = []
     for alg, kw in _HEAVY_LOSS:
         kw = dict(kw, granularity="round" if path == "round" else "ack")
@@ -673,15 +558,14 @@ class _SlowPacer(Reno):
         self.pacing_rate = rate
 
 
-@pytest.mark.parametrize("impl", ["_simulate_ack", "_simulate_ack_reference"])
 @pytest.mark.parametrize("pace, rtt_ms, bw", [(2.0, 50, 2.0), (5.0, 20, 10.0), (1.0, 100, 1.0)])
-def test_rate_sample_after_idle_starts_at_the_new_send(impl: str, pace: float, rtt_ms: int, bw: float) -> None:
+def test_rate_sample_after_idle_starts_at_the_new_send(pace: float, rtt_ms: int, bw: float) -> None:
     """Each segment is sent 1/pace s after the previous one, long after its ACK emptied the flight. Linux
     tcp_rate_skb_sent() restarts the sample's clock at that send when packets_out == 0, so each ACK's
     sample is 1 segment / (propagation + serialisation): the idle time before the send is not counted."""
     from tcpkit.congestion import sim
 
-    tr = getattr(sim, impl)(["slow"], [_SlowPacer(pace)], bw, rtt_ms, 10, 0.0, [], 5.0, 1460, 0)
+    tr = sim._simulate_ack(["slow"], [_SlowPacer(pace)], bw, rtt_ms, 10, 0.0, [], 5.0, 1460, 0)
     f = tr.flows[0]
     seg_time = rtt_ms / 1000 + 8 * 1460 / (bw * 1e6)  # empty queue: RTT of a lone segment
     want = 1 / seg_time * 1460 * 8 / 1e6  # Mbit/s
@@ -717,15 +601,10 @@ def _idle_after_empty_flight(tr) -> list[tuple[float, float]]:
     return out
 
 
-@pytest.mark.parametrize("path", ["ack", "ack-reference"])
-def test_bbr_no_idle_gap_from_a_stale_rate_sample(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bbr_no_idle_gap_from_a_stale_rate_sample() -> None:
     """The reported case: the flight emptied at 7.11 s and BBR, paced by a 0.002 Mbit/s sample measured
     from t = 0, sent nothing until 9.58 s. After an ACK empties the flight the RTO is un-backed-off
     (RFC 6298 §5.3), so the next event must come within one pacing gap plus that RTO."""
-    from tcpkit.congestion import sim
-
-    if path == "ack-reference":
-        monkeypatch.setattr(sim, "_simulate_ack", sim._simulate_ack_reference)
     tr = simulate("bbr", bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=20, loss_rate=0.3, seed=149,
                   initial_cwnd=2)
     assert _idle_after_empty_flight(tr) == []

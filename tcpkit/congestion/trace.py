@@ -1,0 +1,133 @@
+"""What the simulator returns: per-flow arrays and events (:class:`Trace`), and the recorder that fills them.
+
+>>> r = FlowRecorder(rate_scale=0.01168); r.row(0.1, 10.0, 1e9, 0, 10, 1000.0, 3)
+>>> r.cwnd.tolist(), r.rate.tolist()   # 1000 segments/s of 1460 bytes = 11.68 Mbit/s
+([10.0], [11.68])
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+__all__ = ["Event", "FlowTrace", "Trace", "FlowRecorder", "EVENT_KINDS"]
+
+#: Kinds of :class:`Event`.
+EVENT_KINDS = ("fast_retransmit", "recovery_start", "recovery_end", "timeout", "scripted_loss")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something the sender did: ``kind`` is one of :data:`EVENT_KINDS`."""
+
+    time: float
+    flow: int
+    kind: str
+    cwnd: float
+    ssthresh: float
+
+
+@dataclass(frozen=True)
+class FlowTrace:
+    """What one flow did, sampled at every ACK (``"ack"``) or every round (``"round"``).
+
+    All arrays have the same length. Windows in segments, times in seconds,
+    ``delivery_rate`` in Mbit/s, ``queue`` in segments (the shared bottleneck
+    queue when this flow's sample was taken).
+    """
+
+    algorithm: str
+    time: array
+    cwnd: array
+    ssthresh: array
+    phase: array
+    inflight: array
+    delivery_rate: array
+    queue: array
+    events: tuple[Event, ...]
+    sent: int
+    delivered: int
+    drops: int
+    fast_retransmits: int
+    timeouts: int
+    bbr_history: tuple[tuple[float, str, float], ...] = ()
+
+    @property
+    def goodput_mbps(self) -> float:
+        """Delivered segments × MSS over the duration, Mbit/s (set by :func:`simulate`)."""
+        return self._goodput
+
+    _goodput: float = 0.0
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Result of :func:`simulate`: one :class:`FlowTrace` per flow plus the path."""
+
+    flows: tuple[FlowTrace, ...]
+    bandwidth_mbps: float
+    rtt_ms: float
+    buffer_pkts: int
+    duration_s: float
+    mss: int
+    granularity: str
+    ack_events: int
+    bdp_pkts: float = field(default=0.0)
+
+    # convenience: the first flow's arrays
+    @property
+    def time(self) -> array:
+        return self.flows[0].time
+
+    @property
+    def cwnd(self) -> array:
+        return self.flows[0].cwnd
+
+    @property
+    def ssthresh(self) -> array:
+        return self.flows[0].ssthresh
+
+    @property
+    def phase(self) -> array:
+        return self.flows[0].phase
+
+    @property
+    def inflight(self) -> array:
+        return self.flows[0].inflight
+
+    @property
+    def delivery_rate(self) -> array:
+        return self.flows[0].delivery_rate
+
+    @property
+    def queue(self) -> array:
+        return self.flows[0].queue
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return self.flows[0].events
+
+
+class FlowRecorder:
+    """The seven growing arrays of one flow's :class:`FlowTrace`; ``rate_scale`` turns segments/s into Mbit/s."""
+
+    __slots__ = ("time", "cwnd", "ssthresh", "phase", "inflight", "rate", "queue", "rate_scale", "row")
+
+    def __init__(self, rate_scale: float = 1.0) -> None:
+        self.time = array("d")
+        self.cwnd = array("d")
+        self.ssthresh = array("d")
+        self.phase = array("b")
+        self.inflight = array("d")
+        self.rate = array("d")
+        self.queue = array("d")
+        self.rate_scale = rate_scale
+        # prebound appends in a closure: the per-ACK simulator records one row per event
+        def row(now: float, cwnd: float, ssthresh: float, phase: int, inflight: float, rate: float, queue: float,
+                _t=self.time.append, _w=self.cwnd.append, _s=self.ssthresh.append,  # type: ignore[no-untyped-def]
+                _p=self.phase.append, _i=self.inflight.append, _r=self.rate.append, _q=self.queue.append,
+                _k=rate_scale) -> None:
+            """Append one sample; ``rate`` in segments/s."""
+            _t(now), _w(cwnd), _s(ssthresh), _p(phase), _i(inflight), _r(rate * _k), _q(queue)
+
+        self.row = row
