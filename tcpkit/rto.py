@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from ._validate import check_choice, check_float, check_int
 from .linux import LINUX
+from .timers import _model_timeout_ms, _ms
 
 __all__ = [
     "RFC_ALPHA",
@@ -554,17 +555,19 @@ def linux_retries_timeout(retries: int, *, rto_base: float | None = None, rto_ma
     Returns
     -------
     float
-        The time limit in seconds (the connection is aborted at the first
-        RTO expiry after it).
+        The time limit in seconds: the connection is aborted at the first
+        RTO expiry after it.
 
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If ``retries``, ``rto_base`` or ``rto_max`` is out of its range.
 
     Notes
     -----
-    net/ipv4/tcp_timer.c ``tcp_model_timeout()``, used by
+    The arithmetic is :func:`tcpkit.timers.retries_timeout`'s (one copy);
+    this wrapper takes ``None`` for the Linux defaults and allows
+    ``rto_max`` up to an hour. net/ipv4/tcp_timer.c ``tcp_model_timeout()``, used by
     ``retransmits_timed_out()``: with ``thresh = ilog2(rto_max / rto_base)``
     (integer jiffies, HZ = 1000 here), the limit is
     ``((2 << retries) − 1)·rto_base`` if ``retries ≤ thresh``, else
@@ -585,10 +588,4 @@ def linux_retries_timeout(retries: int, *, rto_base: float | None = None, rto_ma
     retries = check_int("retries", retries, lo=0, hi=255)
     base = check_float("rto_base", LINUX["TCP_RTO_MIN"].value if rto_base is None else rto_base, lo=0.001, hi=120.0)
     cap = check_float("rto_max", LINUX["TCP_RTO_MAX"].value if rto_max is None else rto_max, lo=1.0, hi=3600.0)
-    base_j, cap_j = round(base * 1000), round(cap * 1000)  # jiffies at HZ=1000
-    thresh = (cap_j // base_j).bit_length() - 1  # ilog2
-    if retries <= thresh:
-        jiffies = ((2 << retries) - 1) * base_j
-    else:
-        jiffies = ((2 << thresh) - 1) * base_j + (retries - thresh) * cap_j
-    return jiffies / 1000
+    return _model_timeout_ms(retries, _ms(base), _ms(cap)) / 1000  # jiffies at HZ = 1000

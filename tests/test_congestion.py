@@ -450,6 +450,128 @@ def test_wrong_types_are_type_errors(value) -> None:
 
 
 # ---------------------------------------------------------------------------
+# bad input that used to pass silently
+# ---------------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(alg=st.sampled_from(sorted(CONTROLLERS)), bw=st.floats(0.01, 10000), rtt=st.floats(0.01, 10000),
+       buf=st.integers(1, 10**6), dur=st.floats(0.001, 3600))
+def test_sack_needs_the_per_ack_model(alg: str, bw: float, rtt: float, buf: int, dur: float) -> None:
+    """The round model has no SACK scoreboard: ``sack=True`` there is refused, whatever the path."""
+    with pytest.raises(ValueError) as e:
+        simulate(alg, bandwidth_mbps=bw, rtt_ms=rtt, buffer_pkts=buf, duration_s=dur, sack=True, granularity="round")
+    assert str(e.value) == "sack=True needs granularity='ack' (the round model has no SACK scoreboard), " \
+                           "got granularity='round'"
+
+
+_HOOKS = {  # hook → its keyword arguments, all valid
+    "on_ack": dict(now=1.0, acked=1.0, rtt=0.1, inflight=5.0, rate=100.0),
+    "on_sample": dict(now=1.0, rtt=0.1, rate=100.0, inflight=5.0, delivered=1.0),
+    "on_loss": dict(now=1.0, flight_size=10.0),
+    "on_dup_ack": dict(now=1.0),
+    "on_partial_ack": dict(now=1.0, acked=1.0),
+    "on_recovery_end": dict(now=1.0, flight_size=10.0),
+    "on_rto": dict(now=1.0, flight_size=10.0),
+}
+_BAD = st.one_of(st.just(float("nan")), st.just(float("inf")), st.just(-float("inf")),
+                 st.floats(max_value=-1e-12, allow_infinity=False, allow_nan=False))
+
+
+def test_reno_on_ack_nan_raises_and_leaves_cwnd() -> None:
+    r = Reno()
+    with pytest.raises(ValueError, match=r"^acked must be a finite number in \[0, inf\], got nan$"):
+        r.on_ack(now=0.0, acked=float("nan"), rtt=0.1)
+    assert r.cwnd == 10.0
+
+
+@settings(max_examples=120, deadline=None)
+@given(name=st.sampled_from(sorted(CONTROLLERS)), hook=st.sampled_from(sorted(_HOOKS)), data=st.data(), bad=_BAD)
+def test_hooks_reject_nan_inf_and_negative(name: str, hook: str, data, bad: float) -> None:
+    """Every hook of every controller refuses a NaN, infinite or negative number, names it, and changes nothing."""
+    cc = create(name, cwnd=20)
+    kwargs = dict(_HOOKS[hook])
+    arg = data.draw(st.sampled_from(sorted(kwargs)))
+    kwargs[arg] = bad
+    before = cc.snapshot()
+    with pytest.raises(ValueError) as e:
+        getattr(cc, hook)(**kwargs)
+    assert str(e.value).startswith(arg + " must be")
+    assert cc.snapshot() == before
+    getattr(cc, hook)(**_HOOKS[hook])  # the valid call still works
+    assert math.isfinite(cc.cwnd) and cc.cwnd >= 1.0
+
+
+def test_hooks_name_a_wrong_type() -> None:
+    with pytest.raises(TypeError, match="^rtt must be a number, got str '0.1'$"):
+        Cubic().on_ack(now=0.0, acked=1, rtt="0.1")
+
+
+# ---------------------------------------------------------------------------
+# the parts of the per-ACK simulator, each against a closed form
+# ---------------------------------------------------------------------------
+def test_bottleneck_serialises_queues_and_drops_tail() -> None:
+    """Back-to-back segments leave one serialisation time apart (8·mss/rate); beyond buffer + 1 they are dropped."""
+    from tcpkit.congestion.link import DROPPED, Bottleneck
+
+    link = Bottleneck(bandwidth_mbps=8, rtt_ms=30, buffer_pkts=3, mss=1000)  # 1 ms per segment
+    got = [link.admit(0.0) for _ in range(6)]
+    assert got[:4] == pytest.approx([0.031, 0.032, 0.033, 0.034], abs=1e-12)
+    assert got[4:] == [DROPPED, DROPPED]
+    assert link.admit(0.0025) == pytest.approx(0.035, abs=1e-12)  # two have left: room again, behind the 4th
+
+
+def test_receiver_acks_cumulatively() -> None:
+    from tcpkit.congestion.link import Receiver
+
+    r = Receiver()
+    assert [r.receive(s) for s in (0, 2, 3, 1, 5, 4)] == [1, 1, 1, 4, 4, 6]
+
+
+def test_scoreboard_pipe_and_holes_follow_rfc_6675() -> None:
+    """Segments 0–9 sent, 3 and 6 lost: SACKs up to 9 leave pipe = retransmissions only, holes 3 then 6."""
+    from tcpkit.congestion.scoreboard import Scoreboard
+
+    b = Scoreboard()
+    for seq in (0, 1, 2):
+        b.on_ack(seq + 1, seq, seq, 0.0, 0.1)
+    for seq in (4, 5, 7, 8, 9):
+        b.on_ack(3, seq, 3, 0.0, 0.1)
+    assert b.pipe(3, 10) == 0  # FACK: nothing sent above the highest SACK
+    assert [b.next_hole(3, 1.0), b.next_hole(3, 1.0), b.next_hole(3, 1.0)] == [3, 6, -1]
+    assert b.pipe(3, 10) == 2  # the two retransmissions
+    b.on_ack(3, 5, 3, 1.1, 0.1)  # a duplicate SACK of a segment sent 1.1 s > 1.0 + SRTT/4: RACK marks both lost
+    assert b.pipe(3, 10) == 0 and b.next_hole(3, 1.2) == 3
+
+
+def test_event_clock_orders_ack_then_pacing_then_rto() -> None:
+    from tcpkit.congestion.clock import ACK, PACE, RTO, EventClock
+
+    c = EventClock(2)
+    c.acks.append((1.0,))
+    c.pace[1] = 1.0
+    c.rto[0] = 1.0
+    assert c.next() == (ACK, 1.0)
+    c.acks.popleft()
+    assert c.next() == (PACE, 1.0) and c.pop_pace(1.0) == 1
+    assert c.next() == (RTO, 1.0) and c.rto_flow(1.0) == 0
+
+
+def test_sender_rto_is_rfc_6298_with_the_linux_floor() -> None:
+    """The sender's RtoEstimator: RTO = SRTT + max(4·RTTVAR, 200 ms), recomputed here from RFC 6298 §2."""
+    from tcpkit.congestion.sender import rto_estimator
+
+    est, srtt, var = rto_estimator(), None, None
+    for i, r in enumerate([0.05, 0.08, 0.03, 0.5, 0.05]):
+        got = est.update(r, float(i))
+        if srtt is None:
+            srtt, var = r, r / 2
+        else:
+            var = 0.75 * var + 0.25 * abs(srtt - r)
+            srtt = 0.875 * srtt + 0.125 * r
+        assert got == pytest.approx(srtt + max(4 * var, 0.2), rel=1e-12), i
+    assert est.on_timeout().rto == pytest.approx(2 * got, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------
 # the retransmission timer: a sender with data outstanding is never silent for longer than its RTO
 # ---------------------------------------------------------------------------
 def _rto_bound(tr) -> float:

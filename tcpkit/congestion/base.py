@@ -65,7 +65,6 @@ INFINITE_SSTHRESH: float = float(LINUX["TCP_INFINITE_SSTHRESH"].value)
 MIN_CWND: float = 2.0
 #: Loss window after an RTO: 1 segment (RFC 5681 §3.1, "LW").
 LOSS_WINDOW: float = 1.0
-_INF = float("inf")
 
 
 def _check(**values: object) -> None:
@@ -196,8 +195,7 @@ class CongestionController(abc.ABC):
     # -- hooks ----------------------------------------------------------
     # The public hooks check their numbers (finite, ≥ 0; a NaN would poison
     # cwnd silently) and hand them, positionally, to the ``_name`` method a
-    # controller overrides. The check is one chained comparison: the per-ACK
-    # simulator calls these hooks millions of times.
+    # controller overrides.
     def on_ack(
         self, *, now: float, acked: float, rtt: float, inflight: float = 0.0, rate: float = 0.0
     ) -> None:
@@ -207,13 +205,7 @@ class CongestionController(abc.ABC):
         the segments still outstanding after it, ``rate`` the delivery-rate
         sample in segments/s (used by BBR only). All must be finite and ≥ 0.
         """
-        try:
-            ok = 0.0 <= now < _INF and 0.0 <= acked < _INF and 0.0 <= rtt < _INF and 0.0 <= inflight < _INF \
-                and 0.0 <= rate < _INF
-        except TypeError:
-            ok = False
-        if not ok:
-            _check(now=now, acked=acked, rtt=rtt, inflight=inflight, rate=rate)
+        _check(now=now, acked=acked, rtt=rtt, inflight=inflight, rate=rate)
         self._ack(now, acked, rtt, inflight, rate)
 
     def on_sample(
@@ -226,13 +218,7 @@ class CongestionController(abc.ABC):
         simulator calls it only when ``wants_samples`` is true; the default
         does nothing.
         """
-        try:
-            ok = 0.0 <= now < _INF and 0.0 <= rtt < _INF and 0.0 <= rate < _INF and 0.0 <= inflight < _INF \
-                and 0.0 <= delivered < _INF
-        except TypeError:
-            ok = False
-        if not ok:
-            _check(now=now, rtt=rtt, rate=rate, inflight=inflight, delivered=delivered)
+        _check(now=now, rtt=rtt, rate=rate, inflight=inflight, delivered=delivered)
         self._sample(now, rtt, rate, inflight, delivered)
 
     def on_loss(self, *, now: float, flight_size: float) -> None:

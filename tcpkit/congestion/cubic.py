@@ -50,7 +50,7 @@ def cubic_k(w_max: float, c: float = CUBIC_C, beta: float = CUBIC_BETA) -> float
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If ``w_max``, ``c`` or ``beta`` is out of its range.
 
     Notes
     -----
@@ -89,7 +89,7 @@ def cubic_window(t: float, w_max: float, c: float = CUBIC_C, beta: float = CUBIC
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If ``t``, ``w_max``, ``c`` or ``beta`` is out of its range.
 
     Examples
     --------

@@ -80,7 +80,7 @@ class Sender:
 
     __slots__ = (
         "i", "cc", "style", "pipe_mode", "samples", "prr", "link", "receiver", "board", "est", "rto",
-        "_acks", "_pace", "_rto_timer", "snd_una", "snd_nxt", "tx_high", "dupacks", "in_rec", "recover",
+        "_acks", "_pace", "_rto_timer", "_admit", "_receive", "_queue", "snd_una", "snd_nxt", "tx_high", "dupacks", "in_rec", "recover",
         "delivered", "delivered_time", "next_send", "pace_pending", "prr_delivered", "prr_out", "recover_fs",
         "sent", "drops", "frs", "rtos", "events", "trace",
     )
@@ -97,6 +97,9 @@ class Sender:
         self.prr = self.pipe_mode and not self.samples
         self.link = link
         self.receiver = Receiver()
+        self._admit = link.admit  # bound once: called for every segment
+        self._receive = self.receiver.receive
+        self._queue = link.queue
         self.board = Scoreboard()
         self.est = rto_estimator()
         self.rto = self.est.rto
@@ -141,13 +144,13 @@ class Sender:
             if seq == self.snd_una:  # nothing unacknowledged (Linux packets_out == 0): tcp_rate_skb_sent()
                 self.delivered_time = now  # restarts the rate sample's clock at this send, not at the last ACK
             self.tx_high = seq + 1
-        arrival = self.link.admit(now)
+        arrival = self._admit(now)
         if arrival < 0.0:
             self.drops += 1
             if arrival == SCRIPTED:
                 self.event(now, "scripted_loss")
             return
-        ackno = self.receiver.receive(seq)  # FIFO link: the receiver's answer is known already
+        ackno = self._receive(seq)  # FIFO link: the receiver's answer is known already
         self._acks.append((arrival, self, ackno, now, self.delivered, self.delivered_time, seq))
 
     def send(self, now: float) -> None:
@@ -262,7 +265,7 @@ class Sender:
             self._dup_ack(now)
         if not (self.pace_pending and self.next_send > now):  # else send() would only find the pacing timer armed
             self.send(now)
-        self.trace.row(now, cc.cwnd, cc.ssthresh, cc.phase, self.inflight(), rate, len(self.link.queue))
+        self.trace.row(now, cc.cwnd, cc.ssthresh, cc.phase, self.inflight(), rate, len(self._queue))
 
     def _new_ack(self, now: float, ackno: int, r: float, rate: float) -> None:
         cc = self.cc
@@ -345,4 +348,4 @@ class Sender:
         self._rto_timer[self.i] = now + self.rto  # §5.6
         self.next_send = now
         self.send(now)
-        self.trace.row(now, cc.cwnd, cc.ssthresh, cc.phase, self.snd_nxt - self.snd_una, 0.0, len(self.link.queue))
+        self.trace.row(now, cc.cwnd, cc.ssthresh, cc.phase, self.snd_nxt - self.snd_una, 0.0, len(self._queue))

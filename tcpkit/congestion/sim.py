@@ -117,19 +117,9 @@ def _controllers(names: list[str], iw: int, ssthresh: float | None, seed: int) -
 
 
 def simulate(
-    algorithm: str | Sequence[str],
-    *,
-    bandwidth_mbps: float,
-    rtt_ms: float,
-    buffer_pkts: int,
-    loss_rate: float = 0.0,
-    losses: Iterable[float] = (),
-    duration_s: float,
-    mss: int = 1460,
-    initial_cwnd: int = 10,
-    seed: int = 0,
-    granularity: str = "ack",
-    initial_ssthresh: float | None = None,
+    algorithm: str | Sequence[str], *, bandwidth_mbps: float, rtt_ms: float, buffer_pkts: int,
+    loss_rate: float = 0.0, losses: Iterable[float] = (), duration_s: float, mss: int = 1460,
+    initial_cwnd: int = 10, seed: int = 0, granularity: str = "ack", initial_ssthresh: float | None = None,
     sack: bool = False,
 ) -> Trace:
     """Run TCP flow(s) through one drop-tail bottleneck and trace their windows.
@@ -174,7 +164,8 @@ def simulate(
         RFC 6675 pipe, PRR, RACK-style detection of lost retransmissions)
         instead of RFC 5681 / RFC 6582 window inflation; their window rules
         (halve, +1 per RTT, ssthresh + 3) are unchanged. CUBIC and BBR always
-        recover this way; Tahoe has no recovery. ``"ack"`` granularity only.
+        recover this way; Tahoe has no recovery. ``"ack"`` granularity only:
+        ``sack=True`` with ``granularity="round"`` is a ``ValueError``.
 
     Returns
     -------
@@ -186,38 +177,17 @@ def simulate(
     Raises
     ------
     ValueError
-        A parameter out of range or an unknown algorithm name (the message
-        lists the valid names).
+        A parameter out of range, an unknown algorithm name (the message
+        lists the valid names), or ``sack=True`` with ``granularity="round"``.
     TypeError
         A parameter of the wrong type.
 
     Notes
     -----
-    Sender rules: window check ``snd_nxt − snd_una < cwnd`` (RFC 5681 §2,
-    FlightSize); Tahoe/Reno/NewReno grow per ACK, not per acknowledged segment
-    (RFC 5681 §3.1), while SACK senders (CUBIC, BBR, ``sack=True``) count the
-    segments an ACK covers, like Linux ``tcp_slow_start`` (RFC 3465); fast retransmit on the 3rd duplicate ACK (RFC 5681 §3.2,
-    Linux ``TCP_FASTRETRANS_THRESH``); NewReno ``recover`` (RFC 6582 §3.2);
-    after an RTO go-back-N from ``snd_una`` and ``recover = snd_nxt``
-    (RFC 6582 §3.2 step 4). The RTO is RFC 6298 §2 (α = 1/8, β = 1/4, K = 4,
-    initial 1 s, doubling on expiry, 120 s cap) with the Linux floor:
-    ``RTO = SRTT + max(4·RTTVAR, TCP_RTO_MIN)`` (``tcp_rtt_estimator``,
-    ``__tcp_set_rto``), not RFC 6298's 1 s minimum. Each ACK echoes the send
-    time of the segment that caused it (like TCP timestamps, RFC 7323), so RTT
-    samples are exact even for retransmissions. The retransmission timer runs
-    whenever data is outstanding: sending data starts it if it is not running
-    (RFC 6298 §5.1; Linux ``tcp_event_new_data_sent`` → ``tcp_rearm_rto``),
-    an ACK of new data restarts it (§5.3) and it stops when everything is
-    acknowledged (§5.2). BBR's delivery rate sample is
-    (delivered now − delivered when the segment was sent) / (now − time of
-    the last delivery before that send), Linux ``net/ipv4/tcp_rate.c``
-    ``tcp_rate_gen()`` (its ACK-phase interval; the send-phase interval is
-    not modelled). A segment of new data sent while nothing is
-    unacknowledged (``packets_out == 0``) restarts that clock at its own send
-    time, ``tcp_rate_skb_sent()``, so idle time before it is not counted.
-    SACK, PRR (RFC 6937) and RACK-style loss marking (RFC 8985) are modelled
-    in simplified form for SACK senders (see ``sack``); tail loss probes
-    (RFC 8985 §7) are not.
+    The sender's rules and their sources (RFC 5681, 6582, 6675, RFC 6298
+    with the Linux RTO floor, 6937, 8985, RFC 7323-style exact RTT samples,
+    Linux ``tcp_rate.c``) are listed in :mod:`tcpkit.congestion.sender` and
+    :mod:`tcpkit.congestion.scoreboard`; tail loss probes are not modelled.
 
     Examples
     --------
@@ -289,11 +259,10 @@ class _RoundFlow:
 def _finish(names, flows, bw, rtt, buf, dur, m, g, ack_events) -> Trace:  # type: ignore[no-untyped-def]
     out = []
     for n, f in zip(names, flows):
-        r = f.trace
         out.append(
             FlowTrace(
-                n, r.time, r.cwnd, r.ssthresh, r.phase, r.inflight, r.rate, r.queue, tuple(f.events), f.sent,
-                f.delivered, f.drops, f.frs, f.rtos, tuple(f.cc.history), f.delivered * m * 8 / dur / 1e6,
+                n, *f.trace.columns(), tuple(f.events), f.sent, f.delivered, f.drops, f.frs, f.rtos,
+                tuple(f.cc.history), f.delivered * m * 8 / dur / 1e6,
             )
         )
     bdp = bw * 1e6 / (8 * m) * rtt / 1000
