@@ -454,14 +454,8 @@ def rto_series(
 
 
 def synthetic_rtts(
-    n: int,
-    *,
-    base: float = 0.1,
-    jitter: float = 0.01,
-    spike_at: int = 0,
-    spike_size: float = 0.0,
-    spike_len: int = 3,
-    seed: int = 0,
+    n: int, *, base: float = 0.1, jitter: float = 0.01, spike_at: int = 0, spike_size: float = 0.0,
+    spike_len: int = 3, seed: int = 0,
 ) -> tuple[float, ...]:
     """RTT samples: ``base`` + Gaussian jitter, plus a spike of ``spike_size`` on samples ``spike_at…``.
 
@@ -481,12 +475,12 @@ def synthetic_rtts(
     spike_len : int
         Number of spiked samples, in [1, 1000].
     seed : int
-        Seed of the private :class:`random.Random`, in [0, 2**32 − 1].
+        Seeds the jitter (a private :class:`random.Random`), in [0, 2**32 − 1].
 
     Returns
     -------
     tuple of float
-        ``n`` samples in seconds (deterministic for a given seed).
+        The ``n`` samples, seconds; the same seed gives the same samples.
 
     Examples
     --------
@@ -511,16 +505,8 @@ def synthetic_rtts(
 
 
 def rto_scenario(
-    *,
-    base_rtt: float = 0.1,
-    jitter: float = 0.01,
-    spike_at: int = 25,
-    spike_size: float = 0.3,
-    timeout_at: int = 45,
-    timeouts: int = 2,
-    flavor: str = "rfc6298",
-    n: int = 60,
-    seed: int = 1,
+    *, base_rtt: float = 0.1, jitter: float = 0.01, spike_at: int = 25, spike_size: float = 0.3,
+    timeout_at: int = 45, timeouts: int = 2, flavor: str = "rfc6298", n: int = 60, seed: int = 1,
 ) -> RtoSeries:
     """:func:`synthetic_rtts` followed by :func:`rto_series` — the one call behind ``rto_explorer``.
 

@@ -260,6 +260,7 @@ class CongestionController(abc.ABC):
 
     def _sample(self, now: float, rtt: float, rate: float, inflight: float, delivered: float) -> None:
         """Nothing by default: only model-based controllers (BBR) use rate samples."""
+        return None
 
     @abc.abstractmethod
     def _loss(self, now: float, flight_size: float) -> None:

@@ -71,11 +71,9 @@ class BBR(CongestionController):
 
     Parameters
     ----------
-    cwnd : float
-        Initial window, segments, in [1, 1e6]; default 10.
-    ssthresh : float
-        Ignored by BBR's logic (kept "infinite", like Linux BBR); accepted for
-        the common interface.
+    cwnd, ssthresh : float
+        As for :class:`~tcpkit.congestion.base.CongestionController`; BBR
+        keeps ssthresh "infinite" whatever is given, like Linux BBR.
     seed : int
         Seed of the random PROBE_BW start phase, in [0, 2**32 − 1].
 

@@ -106,19 +106,15 @@ class Sender:
         self._acks = clock.acks
         self._pace = clock.pace
         self._rto_timer = clock.rto
-        self.snd_una = 0
-        self.snd_nxt = 0
-        self.tx_high = 0  # one past the highest sequence number ever sent (SND.NXT before any go-back-N)
-        self.dupacks = 0
+        # sequence space, in segments; tx_high: one past the highest ever sent (SND.NXT before any go-back-N)
+        self.snd_una = self.snd_nxt = self.tx_high = 0
+        # duplicate ACKs, recovery (NewReno ``recover``, RFC 6582) and PRR's counters (RFC 6937)
+        self.dupacks = self.recover = self.prr_delivered = self.prr_out = 0
         self.in_rec = False
-        self.recover = 0
-        self.delivered = 0
-        self.delivered_time = 0.0
-        self.next_send = 0.0
-        self.pace_pending = False
-        self.prr_delivered = 0
-        self.prr_out = 0
         self.recover_fs = 1
+        # delivery-rate sampling (tcp_rate.c) and pacing
+        self.delivered, self.delivered_time = 0, 0.0
+        self.next_send, self.pace_pending = 0.0, False
         self.sent = self.drops = self.frs = self.rtos = 0
         self.events: list[Event] = []
         self.trace = FlowRecorder(rate_scale)  # rate_scale: segments/s → the trace's unit (Mbit/s)
@@ -176,7 +172,7 @@ class Sender:
             self._pace[self.i] = self.next_send
 
     def _send_paced(self, now: float) -> None:
-        gap = 1.0 / self.cc.pacing_rate  # type: ignore[operator]
+        gap = 1.0 / (self.cc.pacing_rate or _INF)  # send() calls this only while pacing_rate is set
         cwnd = self.cc.cwnd
         while self.snd_nxt - self.snd_una < cwnd:
             if self.next_send > now:
@@ -254,7 +250,7 @@ class Sender:
         if self.pipe_mode:
             b = self.board
             if seq >= ackno or b.retx or b.sacked:  # else an in-order ACK with a clean scoreboard: nothing to do
-                b.on_ack(ackno, seq, una, sent_t, est.srtt)  # type: ignore[arg-type]
+                b.on_ack(ackno, seq, una, sent_t, est.srtt or r)  # srtt is set: update() just ran
             if self.samples:
                 cc._sample(now, r, rate, self.inflight(), 1.0)
             if self.in_rec:
@@ -327,7 +323,7 @@ class Sender:
     def on_rto_timer(self, now: float) -> None:
         """The retransmission timer expired: back off, retransmit ``snd_una``, go back N or repair with SACK."""
         cc = self.cc
-        flight = self.snd_nxt - self.snd_una
+        flight: float = self.snd_nxt - self.snd_una
         if self.pipe_mode and flight > cc.cwnd:  # Linux takes ssthresh from cwnd (tcp_enter_loss)
             flight = cc.cwnd
         cc.on_rto(now=now, flight_size=flight)

@@ -109,10 +109,10 @@ def _controllers(names: list[str], iw: int, ssthresh: float | None, seed: int) -
     ccs = []
     for i, n in enumerate(names):
         cls = CONTROLLERS[n]
-        kw: dict[str, object] = {"cwnd": float(iw), "ssthresh": ssthresh}
         if "seed" in inspect.signature(cls).parameters:
-            kw["seed"] = seed + i
-        ccs.append(cls(**kw))  # type: ignore[arg-type]
+            ccs.append(cls(cwnd=float(iw), ssthresh=ssthresh, seed=seed + i))  # type: ignore[call-arg]
+        else:
+            ccs.append(cls(cwnd=float(iw), ssthresh=ssthresh))
     return ccs
 
 
@@ -256,20 +256,29 @@ class _RoundFlow:
         self.events.append(Event(now, self.i, kind, self.cc.cwnd, self.cc.ssthresh))
 
 
-def _finish(names, flows, bw, rtt, buf, dur, m, g, ack_events) -> Trace:  # type: ignore[no-untyped-def]
+def _finish(
+    names: list[str], flows: Sequence[Sender | _RoundFlow], bw: float, rtt: float, buf: int, dur: float, m: int,
+    g: str, ack_events: int,
+) -> Trace:
+    """Freeze what each flow recorded into a :class:`Trace`."""
     out = []
     for n, f in zip(names, flows):
+        time, cwnd, ssthresh, phase, inflight, rate, queue = f.trace.columns()
         out.append(
             FlowTrace(
-                n, *f.trace.columns(), tuple(f.events), f.sent, f.delivered, f.drops, f.frs, f.rtos,
-                tuple(f.cc.history), f.delivered * m * 8 / dur / 1e6,
+                n, time, cwnd, ssthresh, phase, inflight, rate, queue, tuple(f.events), f.sent, f.delivered,
+                f.drops, f.frs, f.rtos, tuple(f.cc.history), f.delivered * m * 8 / dur / 1e6,
             )
         )
     bdp = bw * 1e6 / (8 * m) * rtt / 1000
     return Trace(tuple(out), bw, rtt, buf, dur, m, g, ack_events, bdp)
 
 
-def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Trace:  # type: ignore[no-untyped-def]
+def _simulate_round(
+    names: list[str], ccs: list[CongestionController], bw: float, rtt_ms: float, buf: int, p: float,
+    losses: list[float], dur: float, m: int, seed: int,
+) -> Trace:
+    """The fluid round model (see the module docstring): one step per round trip, one aggregated hook per flow."""
     mu = bw * 1e6 / (8.0 * m)  # segments per second
     prop = rtt_ms / 1000.0 + 1.0 / mu
     rng = random.Random(seed)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import struct
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar, Generic, TypeVar, overload
 
 __all__ = ["Event", "FlowTrace", "Trace", "FlowRecorder", "EVENT_KINDS"]
 
 #: Kinds of :class:`Event`.
 EVENT_KINDS = ("fast_retransmit", "recovery_start", "recovery_end", "timeout", "scripted_loss")
 _ROW = struct.Struct("=6d")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +43,13 @@ class FlowTrace:
     """
 
     algorithm: str
-    time: array
-    cwnd: array
-    ssthresh: array
-    phase: array
-    inflight: array
-    delivery_rate: array
-    queue: array
+    time: array[float]
+    cwnd: array[float]
+    ssthresh: array[float]
+    phase: array[int]
+    inflight: array[float]
+    delivery_rate: array[float]
+    queue: array[float]
     events: tuple[Event, ...]
     sent: int
     delivered: int
@@ -63,6 +66,24 @@ class FlowTrace:
     _goodput: float = 0.0
 
 
+class _FirstFlow(Generic[T]):
+    """A read-only attribute of :class:`Trace` that reads the same attribute of its first flow."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> _FirstFlow[T]: ...
+
+    @overload
+    def __get__(self, obj: Trace, objtype: type | None = None) -> T: ...
+
+    def __get__(self, obj: Trace | None, objtype: type | None = None) -> T | _FirstFlow[T]:
+        if obj is None:  # on the class (autodoc): the descriptor itself
+            return self
+        return getattr(obj.flows[0], self.name)  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class Trace:
     """Result of :func:`simulate`: one :class:`FlowTrace` per flow plus the path."""
@@ -77,38 +98,15 @@ class Trace:
     ack_events: int
     bdp_pkts: float = field(default=0.0)
 
-    # convenience: the first flow's arrays
-    @property
-    def time(self) -> array:
-        return self.flows[0].time
-
-    @property
-    def cwnd(self) -> array:
-        return self.flows[0].cwnd
-
-    @property
-    def ssthresh(self) -> array:
-        return self.flows[0].ssthresh
-
-    @property
-    def phase(self) -> array:
-        return self.flows[0].phase
-
-    @property
-    def inflight(self) -> array:
-        return self.flows[0].inflight
-
-    @property
-    def delivery_rate(self) -> array:
-        return self.flows[0].delivery_rate
-
-    @property
-    def queue(self) -> array:
-        return self.flows[0].queue
-
-    @property
-    def events(self) -> tuple[Event, ...]:
-        return self.flows[0].events
+    # the single-flow shortcuts: ``trace.cwnd`` is ``trace.flows[0].cwnd``
+    time: ClassVar[_FirstFlow[array[float]]] = _FirstFlow()
+    cwnd: ClassVar[_FirstFlow[array[float]]] = _FirstFlow()
+    ssthresh: ClassVar[_FirstFlow[array[float]]] = _FirstFlow()
+    phase: ClassVar[_FirstFlow[array[int]]] = _FirstFlow()
+    inflight: ClassVar[_FirstFlow[array[float]]] = _FirstFlow()
+    delivery_rate: ClassVar[_FirstFlow[array[float]]] = _FirstFlow()
+    queue: ClassVar[_FirstFlow[array[float]]] = _FirstFlow()
+    events: ClassVar[_FirstFlow[tuple[Event, ...]]] = _FirstFlow()
 
 
 class FlowRecorder:
@@ -127,16 +125,19 @@ class FlowRecorder:
         self._phases = bytearray()
         self.rate_scale = rate_scale
 
-        def row(now: float, cwnd: float, ssthresh: float, phase: int, inflight: float, rate: float, queue: float,
-                _x=self._rows.extend, _pack=_ROW.pack, _p=self._phases.append,  # type: ignore[no-untyped-def]
-                _k=rate_scale) -> None:
+        def row(
+            now: float, cwnd: float, ssthresh: float, phase: int, inflight: float, rate: float, queue: float,
+            _x: Callable[[bytes], None] = self._rows.extend, _pack: Callable[..., bytes] = _ROW.pack,
+            _p: Callable[[int], None] = self._phases.append, _k: float = rate_scale,
+        ) -> None:
             """Append one sample; ``rate`` in segments/s."""
             _x(_pack(now, cwnd, ssthresh, inflight, rate * _k, queue))
             _p(phase)
 
         self.row = row
 
-    def columns(self) -> tuple[array, array, array, array, array, array, array]:  # type: ignore[type-arg]
+    def columns(self) -> tuple[array[float], array[float], array[float], array[int], array[float], array[float],
+                               array[float]]:
         """``(time, cwnd, ssthresh, phase, inflight, delivery_rate, queue)`` arrays of everything recorded."""
         d = array("d")
         d.frombytes(bytes(self._rows))
