@@ -622,7 +622,7 @@ def silent_gaps(tr) -> list[tuple[str, float, float, float]]:
 
 def test_silent_gaps_detects_a_stall() -> None:
     """The checker itself: a trace cut short while data is outstanding is reported."""
-    from tcpkit.congestion.sim import Trace
+    from tcpkit.congestion import Trace
 
     tr = simulate("reno", bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=3, loss_rate=0.0)
     assert silent_gaps(tr) == []

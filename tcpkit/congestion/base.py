@@ -24,14 +24,20 @@ When the simulator's sender calls each hook, per ACK:
 * new data acknowledged outside recovery, unless ``wants_samples`` →
   :meth:`on_ack` (``acked`` = 1 for ``recovery`` "reno"/"newreno"/"none"
   senders, the segments covered for SACK senders);
-* 3rd duplicate ACK (``tcp_reordering`` = 3) outside recovery →
-  :meth:`on_loss`;
+* 3rd duplicate ACK (``tcp_reordering`` = 3) outside recovery, and for
+  all but Tahoe only at or above NewReno's ``recover`` (RFC 6582 §3.2
+  step 1) → :meth:`on_loss`;
 * only for senders without SACK (``recovery`` "reno"/"newreno"): a further
   duplicate ACK in recovery → :meth:`on_dup_ack`, a partial ACK in
   "newreno" recovery → :meth:`on_partial_ack`;
 * the ACK that ends recovery (the first new ACK for "reno", the one
   covering ``recover`` otherwise) → :meth:`on_recovery_end`;
 * retransmission timer expiry → :meth:`on_rto`.
+
+The round model (``simulate(granularity="round")``) calls, once per round
+and flow, :meth:`on_sample` (if ``wants_samples``) and then one of
+:meth:`on_recovery_end`, :meth:`on_rto`, :meth:`on_loss` or :meth:`on_ack`
+with the round's aggregated numbers.
 
 Every public hook rejects a NaN, infinite or negative number with a
 :class:`ValueError` naming the argument, then calls the ``_name`` method a

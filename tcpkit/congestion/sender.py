@@ -38,9 +38,7 @@ The two per-ACK hooks are called through the controller's unchecked
 by construction, and the public hooks' check would cost ~5 % of the run.
 """
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any  # no "from __future__ import annotations": autodoc resolves real annotation objects
 
 from ..linux import LINUX
 from ..rto import RtoEstimator

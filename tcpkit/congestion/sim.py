@@ -45,9 +45,10 @@ from .base import CongestionController
 from .clock import ACK, PACE, EventClock
 from .link import Bottleneck
 from .sender import DUPTHRESH, Sender
-from .trace import EVENT_KINDS, Event, FlowRecorder, FlowTrace, Trace
+from .trace import EVENT_KINDS, Event, FlowRecorder, FlowTrace, Trace  # noqa: F401 (EVENT_KINDS: old home)
 
-__all__ = ["simulate", "Trace", "FlowTrace", "Event", "EVENT_KINDS", "MAX_FLOWS"]
+# Trace, FlowTrace, Event and EVENT_KINDS live in .trace; importing them from here still works
+__all__ = ["simulate", "MAX_FLOWS"]
 
 #: Most flows one simulation accepts.
 MAX_FLOWS = 8
@@ -169,7 +170,7 @@ def simulate(
 
     Returns
     -------
-    Trace
+    tcpkit.congestion.Trace
         Per flow: arrays ``time, cwnd, ssthresh, phase, inflight,
         delivery_rate, queue`` and the events (fast retransmit, recovery
         start/end, timeout, scripted loss).
