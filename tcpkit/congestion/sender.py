@@ -249,8 +249,9 @@ class Sender:
             b = self.board
             if seq >= ackno or b.retx or b.sacked:  # else an in-order ACK with a clean scoreboard: nothing to do
                 b.on_ack(ackno, seq, una, sent_t, est.srtt or r)  # srtt is set: update() just ran
-            if self.samples:
-                cc._sample(now, r, rate, self.inflight(), 1.0)
+            if self.samples:  # the pipe before this ACK's cumulative part is applied (as inflight())
+                nxt = self.snd_nxt
+                cc._sample(now, r, rate, b.pipe(una, nxt) if b.sacked or b.retx or b.rto_mark > una else nxt - una, 1.0)
             if self.in_rec:
                 self.prr_delivered += 1
         if ackno > una:
