@@ -571,6 +571,21 @@ def test_sender_rto_is_rfc_6298_with_the_linux_floor() -> None:
     assert est.on_timeout().rto == pytest.approx(2 * got, rel=1e-12)
 
 
+@pytest.mark.parametrize("alg", ["cubic", "bbr", "reno"])
+def test_sack_timeout_row_shows_the_pipe(alg: str) -> None:
+    """After an RTO a SACK sender marks everything outstanding lost (Linux tcp_enter_loss) and retransmits
+    snd_una: the pipe, which every other row of ``inflight`` reports, is that one segment (cwnd = 1)."""
+    rows = []
+    for seed in range(6):
+        tr = simulate(alg, bandwidth_mbps=2, rtt_ms=50, buffer_pkts=5, duration_s=8, loss_rate=0.3, seed=seed,
+                      initial_cwnd=2, sack=True)
+        f = tr.flows[0]
+        timeouts = {e.time for e in f.events if e.kind == "timeout"}
+        rows += [(i, w) for t, i, w in zip(f.time, f.inflight, f.cwnd) if t in timeouts]
+    assert len(rows) >= 10
+    assert set(rows) == {(1.0, 1.0)}
+
+
 # ---------------------------------------------------------------------------
 # the retransmission timer: a sender with data outstanding is never silent for longer than its RTO
 # ---------------------------------------------------------------------------

@@ -343,4 +343,4 @@ class Sender:
         self._rto_timer[self.i] = now + self.rto  # §5.6
         self.next_send = now
         self.send(now)
-        self.trace.row(now, cc.cwnd, cc.ssthresh, cc.phase, self.snd_nxt - self.snd_una, 0.0, len(self._queue))
+        self.trace.row(now, cc.cwnd, cc.ssthresh, cc.phase, self.inflight(), 0.0, len(self._queue))
