@@ -551,8 +551,9 @@ def test_event_clock_orders_ack_then_pacing_then_rto() -> None:
     c.rto[0] = 1.0
     assert c.next() == (ACK, 1.0)
     c.acks.popleft()
-    assert c.next() == (PACE, 1.0) and c.pop_pace(1.0) == 1
-    assert c.next() == (RTO, 1.0) and c.rto_flow(1.0) == 0
+    assert c.next() == (PACE, 1.0) and c.flow == 1
+    c.pace[1] = float("inf")
+    assert c.next() == (RTO, 1.0) and c.flow == 0
 
 
 def test_sender_rto_is_rfc_6298_with_the_linux_floor() -> None:

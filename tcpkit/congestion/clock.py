@@ -1,10 +1,11 @@
 """The event clock of the per-ACK simulator: what happens next, and when.
 
 >>> c = EventClock(2); c.pace[1] = 0.5; c.rto[0] = 0.7
->>> c.next()        # a pacing timer (kind 1) at 0.5 s comes before the RTO at 0.7 s
-(1, 0.5)
->>> c.pop_pace(0.5), c.next()
-(1, (2, 0.7))
+>>> c.next(), c.flow   # flow 1's pacing timer (kind 1) at 0.5 s comes before the RTO at 0.7 s
+((1, 0.5), 1)
+>>> c.pace[1] = float("inf")   # the sender disarms it when it fires
+>>> c.next(), c.flow
+((2, 0.7), 0)
 
 Three sources, kept apart because each is cheap to query that way:
 
@@ -35,19 +36,22 @@ _INF = float("inf")
 class EventClock:
     """The pending ACKs and the per-flow timers of ``nflows`` flows."""
 
-    __slots__ = ("acks", "pace", "rto", "_single")
+    __slots__ = ("acks", "pace", "rto", "flow", "_single")
 
     def __init__(self, nflows: int) -> None:
         #: ACK records ``(arrival time, sender, ackno, …)`` in arrival order.
         self.acks: deque[tuple[Any, ...]] = deque()
         self.pace = [_INF] * nflows
         self.rto = [_INF] * nflows
+        #: The flow of the timer event :meth:`next` returned last (lowest index first at equal times).
+        self.flow = 0
         self._single = nflows == 1
 
     def next(self) -> tuple[int, float]:
         """``(kind, time)`` of the earliest event: :data:`ACK`, :data:`PACE` or :data:`RTO`.
 
-        The time is ``inf`` when nothing is pending.
+        The time is ``inf`` when nothing is pending. For a timer event,
+        :attr:`flow` says whose; the owner disarms or re-arms it.
         """
         acks = self.acks
         t_ack = acks[0][0] if acks else _INF
@@ -60,15 +64,9 @@ class EventClock:
         if t_ack <= t_pace and t_ack <= t_rto:
             return ACK, t_ack
         if t_pace <= t_rto:
+            if not self._single:
+                self.flow = self.pace.index(t_pace)
             return PACE, t_pace
+        if not self._single:
+            self.flow = self.rto.index(t_rto)
         return RTO, t_rto
-
-    def pop_pace(self, now: float) -> int:
-        """Disarm the pacing timer that fires at ``now`` and return its flow."""
-        i = self.pace.index(now)
-        self.pace[i] = _INF
-        return i
-
-    def rto_flow(self, now: float) -> int:
-        """The flow whose retransmission timer fires at ``now`` (the sender re-arms it)."""
-        return self.rto.index(now)

@@ -144,7 +144,12 @@ class Sender:
             if arrival == SCRIPTED:
                 self.event(now, "scripted_loss")
             return
-        ackno = self._receive(seq)  # FIFO link: the receiver's answer is known already
+        # FIFO link: the receiver's answer is known already (in order with nothing held: no call needed)
+        rcv = self.receiver
+        if seq == rcv.rcv_next and not rcv.ooo:
+            rcv.rcv_next = ackno = seq + 1
+        else:
+            ackno = self._receive(seq)
         self._acks.append((arrival, self, ackno, now, self.delivered, self.delivered_time, seq))
 
     def send(self, now: float) -> None:
@@ -199,8 +204,10 @@ class Sender:
         gap = 1.0 / pr if pr else 0.0
         ns = self.next_send
         while room >= 1:
-            if gap and ns > now:
-                self._pace_wait()
+            if gap and ns > now:  # too early for the next paced segment: arm the pacing timer (once)
+                if not self.pace_pending:
+                    self.pace_pending = True
+                    self._pace[self.i] = ns
                 break
             seq = b.next_hole(una, now) if repair else -1
             if seq < 0:
@@ -315,7 +322,8 @@ class Sender:
         self.transmit(una, now)
 
     def on_pacing_timer(self, now: float) -> None:
-        """The pacing timer fired (the clock has disarmed it): send what is due."""
+        """The pacing timer fired: disarm it and send what is due."""
+        self._pace[self.i] = _INF
         self.pace_pending = False
         self.send(now)
 

@@ -235,9 +235,9 @@ def _simulate_ack(
             ack_events += 1
             ack[1].on_ack(ack)
         elif kind == PACE:
-            senders[clock.pop_pace(now)].on_pacing_timer(now)
+            senders[clock.flow].on_pacing_timer(now)
         else:
-            senders[clock.rto_flow(now)].on_rto_timer(now)
+            senders[clock.flow].on_rto_timer(now)
     return _finish(names, senders, bw, rtt_ms, buf, dur, m, "ack", ack_events)
 
 
