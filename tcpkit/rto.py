@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from ._validate import check_choice, check_float, check_int
 from .linux import LINUX
+from .timers import _model_timeout_ms, _ms
 
 __all__ = [
     "RFC_ALPHA",
@@ -60,6 +61,8 @@ RFC_RTO_MIN = 1.0
 RFC_RTO_MAX = 60.0
 #: The two estimators.
 FLAVORS = ("rfc6298", "linux")
+_KEEP_VAR = 1 - RFC_BETA  # 3/4, exact in binary
+_KEEP_SRTT = 1 - RFC_ALPHA  # 7/8
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +173,7 @@ class RtoEstimator:
         granularity: float = 0.001,
     ) -> None:
         self.flavor = check_choice("flavor", flavor, FLAVORS)
-        linux = self.flavor == "linux"
+        self._linux = linux = self.flavor == "linux"
         if rto_min is None:
             rto_min = float(LINUX["TCP_RTO_MIN"].value) if linux else RFC_RTO_MIN
         if rto_max is None:
@@ -212,6 +215,11 @@ class RtoEstimator:
         """Current RTO in seconds (with back-off)."""
         return self._rto
 
+    @property
+    def srtt(self) -> float | None:
+        """Smoothed RTT in seconds, None before the first sample (a float, no :class:`RtoState` built)."""
+        return self._srtt
+
     # -- events ---------------------------------------------------------
     def on_sample(self, rtt: float, *, now: float, retransmitted: bool = False) -> RtoState:
         """Feed one RTT measurement taken at time ``now``.
@@ -243,14 +251,46 @@ class RtoEstimator:
             raise TypeError(f"retransmitted must be True or False, got {type(retransmitted).__name__} {retransmitted!r}")
         if retransmitted:
             return self.state
-        if self.flavor == "linux":
-            self._linux_update(r, self._now or 0.0)
-        else:
-            self._rfc_update(r)
+        self.update(r, self._now or 0.0)
+        return self.state
+
+    def update(self, rtt: float, now: float) -> float:
+        """Take one valid RTT sample and return the new RTO: :meth:`on_sample` without the checks.
+
+        For simulators that feed millions of samples and already guarantee
+        ``rtt > 0``, non-decreasing ``now`` and no retransmission ambiguity
+        (e.g. :func:`tcpkit.congestion.simulate`, whose ACKs echo the send time
+        of the segment, as TCP timestamps do, RFC 7323 §4). No
+        :class:`RtoState` is built.
+
+        >>> est = RtoEstimator(granularity=0.2, rto_min=0.2)   # G = 200 ms: the Linux floor of the variance term
+        >>> round(est.update(0.01, 0.01), 6), est.srtt   # 10 ms + max(200 ms, 4 · 5 ms)
+        (0.21, 0.01)
+        """
+        self._now = now
+        if self._linux:
+            self._linux_update(rtt, now)
+        else:  # RFC 6298 §2.2–2.3 (RTTVAR first, from the old SRTT), then §2.4–2.5 bounds
+            srtt = self._srtt
+            if srtt is None or self._rttvar is None:
+                srtt = rtt
+                var = rtt / 2
+            else:
+                d = srtt - rtt
+                var = _KEEP_VAR * self._rttvar + RFC_BETA * (d if d > 0 else -d)
+                srtt = _KEEP_SRTT * srtt + RFC_ALPHA * rtt
+            self._srtt = srtt
+            self._rttvar = var
+            kv = RFC_K * var
+            g = self.granularity
+            rto = srtt + (kv if kv > g else g)
+            lo = self.rto_min
+            hi = self.rto_max
+            self._base_rto = hi if rto > hi else (lo if rto < lo else rto)
         self._samples += 1
         self._backoff = 0
-        self._rto = self._base_rto
-        return self.state
+        self._rto = rto = self._base_rto
+        return rto
 
     def on_timeout(self) -> RtoState:
         """The retransmission timer expired: back off (RFC 6298 §5.5).
@@ -270,16 +310,6 @@ class RtoEstimator:
         if self._now is not None and t < self._now:
             raise ValueError(f"now must be ≥ the previous now ({self._now:g}), got {t:g}")
         self._now = t
-
-    def _rfc_update(self, r: float) -> None:
-        if self._srtt is None or self._rttvar is None:
-            self._srtt = r  # RFC 6298 §2.2
-            self._rttvar = r / 2
-        else:
-            self._rttvar = (1 - RFC_BETA) * self._rttvar + RFC_BETA * abs(self._srtt - r)  # §2.3, old SRTT
-            self._srtt = (1 - RFC_ALPHA) * self._srtt + RFC_ALPHA * r
-        rto = self._srtt + max(self.granularity, RFC_K * self._rttvar)
-        self._base_rto = min(max(rto, self.rto_min), self.rto_max)  # §2.4, §2.5
 
     def _linux_update(self, m: float, now: float) -> None:
         # net/ipv4/tcp_input.c tcp_rtt_estimator(), in seconds instead of µs
@@ -424,14 +454,8 @@ def rto_series(
 
 
 def synthetic_rtts(
-    n: int,
-    *,
-    base: float = 0.1,
-    jitter: float = 0.01,
-    spike_at: int = 0,
-    spike_size: float = 0.0,
-    spike_len: int = 3,
-    seed: int = 0,
+    n: int, *, base: float = 0.1, jitter: float = 0.01, spike_at: int = 0, spike_size: float = 0.0,
+    spike_len: int = 3, seed: int = 0,
 ) -> tuple[float, ...]:
     """RTT samples: ``base`` + Gaussian jitter, plus a spike of ``spike_size`` on samples ``spike_at…``.
 
@@ -451,12 +475,12 @@ def synthetic_rtts(
     spike_len : int
         Number of spiked samples, in [1, 1000].
     seed : int
-        Seed of the private :class:`random.Random`, in [0, 2**32 − 1].
+        Seeds the jitter (a private :class:`random.Random`), in [0, 2**32 − 1].
 
     Returns
     -------
     tuple of float
-        ``n`` samples in seconds (deterministic for a given seed).
+        The ``n`` samples, seconds; the same seed gives the same samples.
 
     Examples
     --------
@@ -481,16 +505,8 @@ def synthetic_rtts(
 
 
 def rto_scenario(
-    *,
-    base_rtt: float = 0.1,
-    jitter: float = 0.01,
-    spike_at: int = 25,
-    spike_size: float = 0.3,
-    timeout_at: int = 45,
-    timeouts: int = 2,
-    flavor: str = "rfc6298",
-    n: int = 60,
-    seed: int = 1,
+    *, base_rtt: float = 0.1, jitter: float = 0.01, spike_at: int = 25, spike_size: float = 0.3,
+    timeout_at: int = 45, timeouts: int = 2, flavor: str = "rfc6298", n: int = 60, seed: int = 1,
 ) -> RtoSeries:
     """:func:`synthetic_rtts` followed by :func:`rto_series` — the one call behind ``rto_explorer``.
 
@@ -525,17 +541,19 @@ def linux_retries_timeout(retries: int, *, rto_base: float | None = None, rto_ma
     Returns
     -------
     float
-        The time limit in seconds (the connection is aborted at the first
-        RTO expiry after it).
+        The time limit in seconds: the connection is aborted at the first
+        RTO expiry after it.
 
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If ``retries``, ``rto_base`` or ``rto_max`` is out of its range.
 
     Notes
     -----
-    net/ipv4/tcp_timer.c ``tcp_model_timeout()``, used by
+    The arithmetic is :func:`tcpkit.timers.retries_timeout`'s (one copy);
+    this wrapper takes ``None`` for the Linux defaults and allows
+    ``rto_max`` up to an hour. net/ipv4/tcp_timer.c ``tcp_model_timeout()``, used by
     ``retransmits_timed_out()``: with ``thresh = ilog2(rto_max / rto_base)``
     (integer jiffies, HZ = 1000 here), the limit is
     ``((2 << retries) − 1)·rto_base`` if ``retries ≤ thresh``, else
@@ -556,10 +574,4 @@ def linux_retries_timeout(retries: int, *, rto_base: float | None = None, rto_ma
     retries = check_int("retries", retries, lo=0, hi=255)
     base = check_float("rto_base", LINUX["TCP_RTO_MIN"].value if rto_base is None else rto_base, lo=0.001, hi=120.0)
     cap = check_float("rto_max", LINUX["TCP_RTO_MAX"].value if rto_max is None else rto_max, lo=1.0, hi=3600.0)
-    base_j, cap_j = round(base * 1000), round(cap * 1000)  # jiffies at HZ=1000
-    thresh = (cap_j // base_j).bit_length() - 1  # ilog2
-    if retries <= thresh:
-        jiffies = ((2 << retries) - 1) * base_j
-    else:
-        jiffies = ((2 << thresh) - 1) * base_j + (retries - thresh) * cap_j
-    return jiffies / 1000
+    return _model_timeout_ms(retries, _ms(base), _ms(cap)) / 1000  # jiffies at HZ = 1000

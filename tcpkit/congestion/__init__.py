@@ -22,8 +22,9 @@ from .cubic import Cubic, cubic_k, cubic_window
 from .linux_trace import CwndStats, LinuxTrace, cwnd_stats, load_linux_trace
 from .newreno import NewReno
 from .reno import Reno
-from .sim import Event, FlowTrace, Trace, simulate
+from .sim import simulate
 from .tahoe import Tahoe
+from .trace import Event, FlowTrace, Trace
 
 __all__ = [
     "CONTROLLERS",

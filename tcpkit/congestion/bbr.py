@@ -71,11 +71,9 @@ class BBR(CongestionController):
 
     Parameters
     ----------
-    cwnd : float
-        Initial window, segments, in [1, 1e6]; default 10.
-    ssthresh : float
-        Ignored by BBR's logic (kept "infinite", like Linux BBR); accepted for
-        the common interface.
+    cwnd, ssthresh : float
+        As for :class:`~tcpkit.congestion.base.CongestionController`; BBR
+        keeps ssthresh "infinite" whatever is given, like Linux BBR.
     seed : int
         Seed of the random PROBE_BW start phase, in [0, 2**32 − 1].
 
@@ -186,118 +184,19 @@ class BBR(CongestionController):
         self.cycle_stamp = now
         self._set_mode(now, "probe_bw", PACING_GAIN_CYCLE[self.cycle_index], CWND_GAIN)
 
-    def on_ack(self, *, now: float, acked: float, rtt: float, inflight: float = 0.0, rate: float = 0.0) -> None:
+    def _ack(self, now: float, acked: float, rtt: float, inflight: float, rate: float) -> None:
         """Nothing: BBR updates its model and window per delivered segment in :meth:`on_sample`."""
 
-    def on_sample(
-        self, *, now: float, rtt: float, rate: float, inflight: float, delivered: float = 1.0
-    ) -> None:
-        """Update BtlBw, RTprop, the mode, the pacing rate and cwnd (``bbr_main``)."""
-        acked = delivered
-        # -- round counting (bbr_update_bw) ---------------------------------
-        self.delivered += acked
-        self.round_start = False
-        if self.delivered >= self.next_round_delivered:
-            self.next_round_delivered = self.delivered + inflight
-            self.round_count += 1
-            self.round_start = True
-            self._bw_rounds.append(self._round_max)
-            self._round_max = 0.0
-            self.btl_bw = max(self._bw_rounds) if self._bw_rounds else 0.0
-        if rate > self._round_max:
-            self._round_max = rate
-            if rate > self.btl_bw:
-                self.btl_bw = rate
-        # -- RTprop (bbr_update_min_rtt) ------------------------------------
-        rtt = round(rtt, 6)  # Linux keeps min_rtt_us in whole microseconds
-        expired = now - self.min_rtt_stamp > MIN_RTT_WINDOW_S
-        if rtt > 0.0 and (rtt < self.min_rtt or expired):  # strict <, as tcp_bbr.c
-            self.min_rtt = rtt
-            self.min_rtt_stamp = now
-        mr = self.min_rtt
-        bdp = self.btl_bw * mr if (self.btl_bw > 0.0 and mr != _INF) else 0.0
-        # -- state machine --------------------------------------------------
-        if self.mode == "startup" and self.round_start and not self.full_bw_reached:
-            if self.btl_bw >= self.full_bw * FULL_BW_THRESH:
-                self.full_bw = self.btl_bw
-                self.full_bw_count = 0
-            else:
-                self.full_bw_count += 1
-                if self.full_bw_count >= FULL_BW_COUNT:
-                    self.full_bw_reached = True
-        if self.mode == "startup" and self.full_bw_reached:
-            self._set_mode(now, "drain", DRAIN_GAIN, HIGH_GAIN)
-        if self.mode == "drain" and inflight <= bdp:
-            self._enter_probe_bw(now)
-        elif self.mode == "probe_bw":
-            gain = self.pacing_gain
-            elapsed = now - self.cycle_stamp > self.min_rtt
-            if gain > 1.0:
-                nxt = elapsed and inflight >= gain * bdp
-            elif gain < 1.0:
-                nxt = elapsed or inflight <= bdp
-            else:
-                nxt = elapsed
-            if nxt:
-                self.cycle_index = (self.cycle_index + 1) % len(PACING_GAIN_CYCLE)
-                self.cycle_stamp = now
-                self._set_mode(now, "probe_bw", PACING_GAIN_CYCLE[self.cycle_index], CWND_GAIN)
-        # -- PROBE_RTT (bbr_update_min_rtt) ---------------------------------
-        if self.mode != "probe_rtt" and expired and self.delivered > self.init_cwnd:
-            self.prior_cwnd = max(self.prior_cwnd, self.cwnd)
-            self._set_mode(now, "probe_rtt", 1.0, 1.0)
-            self.probe_rtt_done_stamp = None
-        if self.mode == "probe_rtt":
-            if self.probe_rtt_done_stamp is None and inflight <= CWND_MIN_TARGET:
-                self.probe_rtt_done_stamp = now + PROBE_RTT_DURATION_S
-                self.probe_rtt_round_done = False
-                self.next_round_delivered = self.delivered + inflight
-            elif self.probe_rtt_done_stamp is not None:
-                if self.round_start:
-                    self.probe_rtt_round_done = True
-                if self.probe_rtt_round_done and now >= self.probe_rtt_done_stamp:
-                    self.min_rtt_stamp = now
-                    self.cwnd = max(self.cwnd, self.prior_cwnd)
-                    if self.full_bw_reached:
-                        self._enter_probe_bw(now)
-                    else:
-                        self._set_mode(now, "startup", HIGH_GAIN, HIGH_GAIN)
-        # -- pacing and cwnd (bbr_set_pacing_rate, bbr_set_cwnd) ------------
-        if self.pacing_rate is None:  # bbr_init_pacing_rate_from_rtt(): first RTT sample
-            self.pacing_rate = HIGH_GAIN * self.cwnd / max(round(rtt, 6), 1e-6) * (1.0 - PACING_MARGIN)
-        bw = self.btl_bw
-        if bw > 0.0:
-            rate_out = self.pacing_gain * bw * (1.0 - PACING_MARGIN)
-            if self.full_bw_reached or rate_out > self.pacing_rate:  # STARTUP never lowers it
-                self.pacing_rate = rate_out
-        target = self.cwnd_gain * bdp
-        if target < CWND_MIN_TARGET:
-            target = CWND_MIN_TARGET
-        cwnd = self.cwnd
-        if self.full_bw_reached:
-            cwnd = cwnd + acked
-            if cwnd > target:
-                cwnd = target
-        elif cwnd < target or self.delivered < self.init_cwnd:
-            cwnd = cwnd + acked
-        if cwnd < CWND_MIN_TARGET:
-            cwnd = CWND_MIN_TARGET
-        if self.mode == "probe_rtt" and cwnd > CWND_MIN_TARGET:
-            cwnd = CWND_MIN_TARGET
-        self.cwnd = cwnd
+    def _sample(self, now: float, rtt: float, rate: float, inflight: float, acked: float) -> None:
+        """Update BtlBw, RTprop, the mode, the pacing rate and cwnd (``bbr_main``) for ``acked`` delivered segments.
 
-    def _on_segment(self, now: float, rtt: float, rate: float, inflight: float) -> None:
-        """:meth:`on_sample` for one delivered segment, the per-ACK simulator's hot path.
-
-        Same arithmetic in the same order as ``on_sample(now=, rtt=, rate=,
-        inflight=, delivered=1.0)``, with positional arguments and local
-        variables; ``round(rtt, 6)`` is only computed when the sample can
+        Runs on every ACK of the per-ACK simulator, so state is read into
+        locals once. ``round(rtt, 6)`` is only computed when the sample can
         replace RTprop: ``min_rtt`` is already a whole number of µs, so a raw
         sample above ``min_rtt − 0.4 µs`` rounds to ``min_rtt`` or more and
         cannot pass the strict ``<``.
-        ``tests/test_congestion.py`` checks that both give the same state.
         """
-        delivered = self.delivered + 1.0
+        delivered = self.delivered + acked
         self.delivered = delivered
         btl_bw = self.btl_bw
         # -- round counting (bbr_update_bw) ---------------------------------
@@ -326,7 +225,37 @@ class BBR(CongestionController):
                 self.min_rtt = min_rtt = rtt
                 self.min_rtt_stamp = now
         bdp = btl_bw * min_rtt if (btl_bw > 0.0 and min_rtt != _INF) else 0.0
-        # -- state machine --------------------------------------------------
+        mode = self._update_mode(now, inflight, bdp, btl_bw, min_rtt, round_start, expired, delivered)
+        # -- pacing and cwnd (bbr_set_pacing_rate, bbr_set_cwnd) ------------
+        full = self.full_bw_reached
+        pr = self.pacing_rate
+        if pr is None:  # bbr_init_pacing_rate_from_rtt(): first RTT sample
+            self.pacing_rate = pr = HIGH_GAIN * self.cwnd / max(round(rtt, 6), 1e-6) * (1.0 - PACING_MARGIN)
+        if btl_bw > 0.0:
+            rate_out = self.pacing_gain * btl_bw * _PACE_KEEP
+            if full or rate_out > pr:
+                self.pacing_rate = rate_out
+        target = self.cwnd_gain * bdp
+        if target < CWND_MIN_TARGET:
+            target = CWND_MIN_TARGET
+        cwnd = self.cwnd
+        if full:
+            cwnd = cwnd + acked
+            if cwnd > target:
+                cwnd = target
+        elif cwnd < target or delivered < self.init_cwnd:
+            cwnd = cwnd + acked
+        if cwnd < CWND_MIN_TARGET:
+            cwnd = CWND_MIN_TARGET
+        if mode == "probe_rtt" and cwnd > CWND_MIN_TARGET:
+            cwnd = CWND_MIN_TARGET
+        self.cwnd = cwnd
+
+    def _update_mode(
+        self, now: float, inflight: float, bdp: float, btl_bw: float, min_rtt: float, round_start: bool,
+        expired: bool, delivered: float,
+    ) -> str:
+        """The state machine: STARTUP → DRAIN → PROBE_BW, and PROBE_RTT when RTprop expired; the new mode."""
         mode = self.mode
         if mode == "startup":
             if round_start and not self.full_bw_reached:
@@ -380,49 +309,27 @@ class BBR(CongestionController):
                     else:
                         self._set_mode(now, "startup", HIGH_GAIN, HIGH_GAIN)
                     mode = self.mode
-        # -- pacing and cwnd (bbr_set_pacing_rate, bbr_set_cwnd) ------------
-        full = self.full_bw_reached
-        pr = self.pacing_rate
-        if pr is None:  # bbr_init_pacing_rate_from_rtt(): first RTT sample
-            self.pacing_rate = pr = HIGH_GAIN * self.cwnd / max(round(rtt, 6), 1e-6) * (1.0 - PACING_MARGIN)
-        if btl_bw > 0.0:
-            rate_out = self.pacing_gain * btl_bw * _PACE_KEEP
-            if full or rate_out > pr:
-                self.pacing_rate = rate_out
-        target = self.cwnd_gain * bdp
-        if target < CWND_MIN_TARGET:
-            target = CWND_MIN_TARGET
-        cwnd = self.cwnd
-        if full:
-            cwnd = cwnd + 1.0
-            if cwnd > target:
-                cwnd = target
-        elif cwnd < target or delivered < self.init_cwnd:
-            cwnd = cwnd + 1.0
-        if cwnd < CWND_MIN_TARGET:
-            cwnd = CWND_MIN_TARGET
-        if mode == "probe_rtt" and cwnd > CWND_MIN_TARGET:
-            cwnd = CWND_MIN_TARGET
-        self.cwnd = cwnd
+        return mode
 
-    def on_loss(self, *, now: float, flight_size: float) -> None:
+    def _loss(self, now: float, flight_size: float) -> None:
         """Enter recovery: save cwnd, packet conservation (cwnd = segments in the network)."""
         self.prior_cwnd = self.cwnd
         self.cwnd = max(float(flight_size), CWND_MIN_TARGET)
         self.in_recovery = True
 
-    def on_dup_ack(self, *, now: float) -> None:
+    def _dup_ack(self, now: float) -> None:
         """Nothing: the pipe estimate already lets one segment out per segment delivered."""
 
-    def on_partial_ack(self, *, now: float, acked: float) -> None:
+    def _partial_ack(self, now: float, acked: float) -> None:
         """Nothing: BBR does not deflate."""
 
-    def on_recovery_end(self, *, now: float, flight_size: float) -> None:
+    def _recovery_end(self, now: float, flight_size: float) -> None:
         """Leave recovery and restore the saved cwnd (``bbr_set_cwnd_to_recover_or_restore``)."""
         self.in_recovery = False
         self.cwnd = max(self.cwnd, self.prior_cwnd, CWND_MIN_TARGET)
 
-    def on_rto(self, *, now: float, flight_size: float) -> None:
+    def _timeout(self, now: float, flight_size: float) -> None:
+        """cwnd = 1, remember the window, restart the STARTUP plateau detector (``CA_EVENT_LOSS``)."""
         self.prior_cwnd = max(self.prior_cwnd, self.cwnd)
         self.cwnd = 1.0
         self.in_recovery = False

@@ -50,7 +50,7 @@ def cubic_k(w_max: float, c: float = CUBIC_C, beta: float = CUBIC_BETA) -> float
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If ``w_max``, ``c`` or ``beta`` is out of its range.
 
     Notes
     -----
@@ -89,7 +89,7 @@ def cubic_window(t: float, w_max: float, c: float = CUBIC_C, beta: float = CUBIC
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If ``t``, ``w_max``, ``c`` or ``beta`` is out of its range.
 
     Examples
     --------
@@ -198,7 +198,7 @@ class Cubic(CongestionController):
         d = t - self.k
         return self.c * d * d * d + w_max
 
-    def on_ack(self, *, now: float, acked: float, rtt: float, inflight: float = 0.0, rate: float = 0.0) -> None:
+    def _ack(self, now: float, acked: float, rtt: float, inflight: float, rate: float) -> None:
         cwnd = self.cwnd
         if cwnd < self.ssthresh:  # slow start, RFC 9438 §4.10 → RFC 5681
             room = self.ssthresh - cwnd
@@ -246,19 +246,20 @@ class Cubic(CongestionController):
         self.cwnd_prior = cwnd
         self.ssthresh = max(flight_size * self.b, MIN_CWND)  # §4.6
 
-    def on_loss(self, *, now: float, flight_size: float) -> None:
+    def _loss(self, now: float, flight_size: float) -> None:
         """Fast retransmit: reduce (§4.6) and set ``cwnd = ssthresh`` — no inflation (SACK recovery)."""
         self._reduce(flight_size)
         self.cwnd = self.ssthresh
         self.in_recovery = True
 
-    def on_dup_ack(self, *, now: float) -> None:
+    def _dup_ack(self, now: float) -> None:
         """Nothing: with SACK recovery the pipe estimate, not inflation, admits new segments."""
 
-    def on_partial_ack(self, *, now: float, acked: float) -> None:
+    def _partial_ack(self, now: float, acked: float) -> None:
         """Nothing: cwnd stays at ssthresh until recovery ends (RFC 6675 §5)."""
 
-    def on_rto(self, *, now: float, flight_size: float) -> None:
+    def _timeout(self, now: float, flight_size: float) -> None:
+        """Reduce (§4.6–4.7), cwnd = 1, and start the next epoch with K = 0 (§4.8)."""
         self._reduce(flight_size)
         self.w_max = None  # §4.8: next epoch K = 0, W_max = cwnd at its start
         self.cwnd = LOSS_WINDOW

@@ -18,6 +18,7 @@ import re
 import statistics
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import Any
 
 from .._validate import check_float
 
@@ -50,11 +51,11 @@ class LinuxSeries:
 class LinuxTrace:
     """The whole recording: header lines, path parameters, one series per algorithm."""
 
-    header: tuple[str, ...]
-    kernel: str
-    rate_mbit: float
-    buffer_pkts: int
-    series: dict[str, LinuxSeries]
+    header: tuple[str, ...]  # the CSV's comment lines, "# " removed
+    kernel: str  # kernel release of the recording machine
+    rate_mbit: float  # tbf rate of the router egress, Mbit/s (whole Ethernet frames)
+    buffer_pkts: int  # pfifo limit behind the tbf, packets
+    series: dict[str, LinuxSeries]  # algorithm name → its samples
 
     @property
     def payload_mbps(self) -> float:
@@ -89,7 +90,7 @@ def load_linux_trace(text: str | None = None) -> LinuxTrace:
     if not (m_kernel and m_path):
         raise ValueError("text must start with the '#' header lines written by tools/record_linux_cwnd.py")
     rows = list(csv.DictReader(io.StringIO("\n".join(ln for ln in text.splitlines() if not ln.startswith("#")))))
-    cols: dict[str, dict[str, list]] = {}
+    cols: dict[str, dict[str, list[Any]]] = {}
     for r in rows:
         c = cols.setdefault(r["algorithm"], {k: [] for k in ("t", "w", "s", "rtt", "rate", "ca", "rx", "mss")})
         c["t"].append(float(r["time_s"]))

@@ -16,17 +16,13 @@ __all__ = ["NewReno"]
 class NewReno(Reno):
     """TCP NewReno (RFC 6582 §3.2) on top of :class:`Reno`'s window rules.
 
-    Parameters
-    ----------
-    cwnd : float
-        Initial window in segments, in [1, 1e6]; default 10.
-    ssthresh : float
-        Initial slow-start threshold in segments, in [2, 2**31]; default infinite.
+    Constructed like :class:`~tcpkit.congestion.base.CongestionController`
+    (``cwnd=``, ``ssthresh=``).
 
     Notes
     -----
     The window rules are Reno's; the difference is in *when recovery ends*,
-    which the simulator implements with the ``recover`` variable (the highest
+    which the sender (:mod:`tcpkit.congestion.sender`) implements with the ``recover`` variable (the highest
     sequence number sent when fast retransmit started, RFC 6582 §3.2 step 2):
 
     * a **partial ACK** (new data, but below ``recover``) retransmits the next

@@ -54,10 +54,26 @@ class Reno(CongestionController):
     recovery: ClassVar[str] = "reno"
     beta: ClassVar[float | None] = RENO_BETA
 
-    def on_ack(self, *, now: float, acked: float, rtt: float, inflight: float = 0.0, rate: float = 0.0) -> None:
-        self._reno_increase(acked)
+    def _ack(self, now: float, acked: float, rtt: float, inflight: float, rate: float) -> None:
+        """Slow start (RFC 5681 eq. 2, per-ACK ``min(N, SMSS)`` generalised to ``acked``
+        segments as RFC 3465 ABC with L = ``acked``) then congestion avoidance (eq. 3).
 
-    def on_loss(self, *, now: float, flight_size: float) -> None:
+        Like Linux ``tcp_slow_start()``, the part of ``acked`` that crosses
+        ssthresh is handed to congestion avoidance.
+        """
+        cwnd = self.cwnd
+        ss = self.ssthresh
+        if cwnd < ss:
+            room = ss - cwnd
+            if acked <= room:
+                self.cwnd = cwnd + acked
+                return
+            cwnd = ss
+            acked -= room
+        self.cwnd = cwnd + acked / cwnd
+
+    def _loss(self, now: float, flight_size: float) -> None:
+        """ssthresh = max(FlightSize/2, 2), cwnd = ssthresh + 3, enter fast recovery (§3.2 steps 2–3)."""
         self.ssthresh = max(flight_size * RENO_BETA, MIN_CWND)
         self.cwnd = self.ssthresh + DUPACK_INFLATION
         self.in_recovery = True

@@ -11,10 +11,16 @@ Two granularities share the same controllers:
     serialised by the bottleneck at ``bandwidth_mbps``; a FIFO queue of
     ``buffer_pkts`` segments (not counting the one being sent) drops arrivals
     when full (drop-tail). The receiver ACKs every segment at once (no delayed
-    ACK, no SACK), cumulatively; the ACK returns after ``rtt_ms`` of
-    propagation. The sender counts duplicate ACKs, fast-retransmits on the
-    3rd (``tcp_reordering``), runs Reno or NewReno recovery as the controller
-    asks, and keeps an RFC 6298 retransmission timer.
+    ACK), cumulatively; the ACK returns after ``rtt_ms`` of propagation. The
+    sender counts duplicate ACKs, fast-retransmits on the 3rd
+    (``tcp_reordering``), runs the recovery the controller asks for, and
+    keeps an RFC 6298 retransmission timer. Built from small parts, one job
+    each: :class:`~tcpkit.congestion.link.Bottleneck` and
+    :class:`~tcpkit.congestion.link.Receiver` (the path),
+    :class:`~tcpkit.congestion.sender.Sender` with its
+    :class:`~tcpkit.congestion.scoreboard.Scoreboard` (one per flow) and the
+    :class:`~tcpkit.congestion.clock.EventClock`; :func:`_simulate_ack` is
+    the one loop that hands each event to its sender.
 ``granularity="round"`` (fast, approximate; what the widgets use)
     A fluid model advanced one round trip at a time: each round every flow
     sends ``min(cwnd, pacing_rate·R)`` segments, the queue changes by arrivals
@@ -28,124 +34,25 @@ Two granularities share the same controllers:
 
 from __future__ import annotations
 
-import heapq
+import inspect
 import random
-import struct
-from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from .._validate import check_bool, check_choice, check_float, check_int
 from ..linux import LINUX
 from .base import CongestionController
+from .clock import ACK, PACE, EventClock
+from .link import Bottleneck
+from .sender import DUPTHRESH, Sender
+from .trace import EVENT_KINDS, Event, FlowRecorder, FlowTrace, Trace  # noqa: F401 (EVENT_KINDS: old home)
 
-__all__ = ["simulate", "Trace", "FlowTrace", "Event", "EVENT_KINDS", "MAX_FLOWS"]
+# Trace, FlowTrace, Event and EVENT_KINDS live in .trace; importing them from here still works
+__all__ = ["simulate", "MAX_FLOWS"]
 
-#: Kinds of :class:`Event`.
-EVENT_KINDS = ("fast_retransmit", "recovery_start", "recovery_end", "timeout", "scripted_loss")
 #: Most flows one simulation accepts.
 MAX_FLOWS = 8
-_DUPTHRESH = int(LINUX["tcp_reordering"].value)
-_RTO_INIT = float(LINUX["TCP_TIMEOUT_INIT"].value)
 _RTO_MIN = float(LINUX["TCP_RTO_MIN"].value)
-_RTO_MAX = float(LINUX["TCP_RTO_MAX"].value)
-_INF = float("inf")
-#: The fast simulator packs trace rows and moves them into the arrays every 4096 ACKs (bounded memory).
-_FLUSH_MASK = 4095
-_ROW = struct.Struct("=6d")
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Something the sender did: ``kind`` is one of :data:`EVENT_KINDS`."""
-
-    time: float
-    flow: int
-    kind: str
-    cwnd: float
-    ssthresh: float
-
-
-@dataclass(frozen=True)
-class FlowTrace:
-    """What one flow did, sampled at every ACK (``"ack"``) or every round (``"round"``).
-
-    All arrays have the same length. Windows in segments, times in seconds,
-    ``delivery_rate`` in Mbit/s, ``queue`` in segments (the shared bottleneck
-    queue when this flow's sample was taken).
-    """
-
-    algorithm: str
-    time: array
-    cwnd: array
-    ssthresh: array
-    phase: array
-    inflight: array
-    delivery_rate: array
-    queue: array
-    events: tuple[Event, ...]
-    sent: int
-    delivered: int
-    drops: int
-    fast_retransmits: int
-    timeouts: int
-    bbr_history: tuple[tuple[float, str, float], ...] = ()
-
-    @property
-    def goodput_mbps(self) -> float:
-        """Delivered segments × MSS over the duration, Mbit/s (set by :func:`simulate`)."""
-        return self._goodput
-
-    _goodput: float = 0.0
-
-
-@dataclass(frozen=True)
-class Trace:
-    """Result of :func:`simulate`: one :class:`FlowTrace` per flow plus the path."""
-
-    flows: tuple[FlowTrace, ...]
-    bandwidth_mbps: float
-    rtt_ms: float
-    buffer_pkts: int
-    duration_s: float
-    mss: int
-    granularity: str
-    ack_events: int
-    bdp_pkts: float = field(default=0.0)
-
-    # convenience: the first flow's arrays
-    @property
-    def time(self) -> array:
-        return self.flows[0].time
-
-    @property
-    def cwnd(self) -> array:
-        return self.flows[0].cwnd
-
-    @property
-    def ssthresh(self) -> array:
-        return self.flows[0].ssthresh
-
-    @property
-    def phase(self) -> array:
-        return self.flows[0].phase
-
-    @property
-    def inflight(self) -> array:
-        return self.flows[0].inflight
-
-    @property
-    def delivery_rate(self) -> array:
-        return self.flows[0].delivery_rate
-
-    @property
-    def queue(self) -> array:
-        return self.flows[0].queue
-
-    @property
-    def events(self) -> tuple[Event, ...]:
-        return self.flows[0].events
 
 
 def _validate(
@@ -188,20 +95,32 @@ def _validate(
     return names, bw, rtt, buf, p, lst, dur, m, iw, sd, g
 
 
+def _check_sack(sack: object, granularity: str) -> bool:
+    use = check_bool("sack", sack)
+    if use and granularity != "ack":
+        raise ValueError(f"sack=True needs granularity='ack' (the round model has no SACK scoreboard), "
+                         f"got granularity={granularity!r}")
+    return use
+
+
+def _controllers(names: list[str], iw: int, ssthresh: float | None, seed: int) -> list[CongestionController]:
+    """One new controller per flow; flow i of a randomised controller (BBR) gets ``seed + i``."""
+    from . import CONTROLLERS
+
+    ccs = []
+    for i, n in enumerate(names):
+        cls = CONTROLLERS[n]
+        if "seed" in inspect.signature(cls).parameters:
+            ccs.append(cls(cwnd=float(iw), ssthresh=ssthresh, seed=seed + i))  # type: ignore[call-arg]
+        else:
+            ccs.append(cls(cwnd=float(iw), ssthresh=ssthresh))
+    return ccs
+
+
 def simulate(
-    algorithm: str | Sequence[str],
-    *,
-    bandwidth_mbps: float,
-    rtt_ms: float,
-    buffer_pkts: int,
-    loss_rate: float = 0.0,
-    losses: Iterable[float] = (),
-    duration_s: float,
-    mss: int = 1460,
-    initial_cwnd: int = 10,
-    seed: int = 0,
-    granularity: str = "ack",
-    initial_ssthresh: float | None = None,
+    algorithm: str | Sequence[str], *, bandwidth_mbps: float, rtt_ms: float, buffer_pkts: int,
+    loss_rate: float = 0.0, losses: Iterable[float] = (), duration_s: float, mss: int = 1460,
+    initial_cwnd: int = 10, seed: int = 0, granularity: str = "ack", initial_ssthresh: float | None = None,
     sack: bool = False,
 ) -> Trace:
     """Run TCP flow(s) through one drop-tail bottleneck and trace their windows.
@@ -246,11 +165,12 @@ def simulate(
         RFC 6675 pipe, PRR, RACK-style detection of lost retransmissions)
         instead of RFC 5681 / RFC 6582 window inflation; their window rules
         (halve, +1 per RTT, ssthresh + 3) are unchanged. CUBIC and BBR always
-        recover this way; Tahoe has no recovery. ``"ack"`` granularity only.
+        recover this way; Tahoe has no recovery. ``"ack"`` granularity only:
+        ``sack=True`` with ``granularity="round"`` is a ``ValueError``.
 
     Returns
     -------
-    Trace
+    tcpkit.congestion.Trace
         Per flow: arrays ``time, cwnd, ssthresh, phase, inflight,
         delivery_rate, queue`` and the events (fast retransmit, recovery
         start/end, timeout, scripted loss).
@@ -258,38 +178,17 @@ def simulate(
     Raises
     ------
     ValueError
-        A parameter out of range or an unknown algorithm name (the message
-        lists the valid names).
+        A parameter out of range, an unknown algorithm name (the message
+        lists the valid names), or ``sack=True`` with ``granularity="round"``.
     TypeError
         A parameter of the wrong type.
 
     Notes
     -----
-    Sender rules: window check ``snd_nxt − snd_una < cwnd`` (RFC 5681 §2,
-    FlightSize); Tahoe/Reno/NewReno grow per ACK, not per acknowledged segment
-    (RFC 5681 §3.1), while SACK senders (CUBIC, BBR, ``sack=True``) count the
-    segments an ACK covers, like Linux ``tcp_slow_start`` (RFC 3465); fast retransmit on the 3rd duplicate ACK (RFC 5681 §3.2,
-    Linux ``TCP_FASTRETRANS_THRESH``); NewReno ``recover`` (RFC 6582 §3.2);
-    after an RTO go-back-N from ``snd_una`` and ``recover = snd_nxt``
-    (RFC 6582 §3.2 step 4). The RTO is RFC 6298 §2 (α = 1/8, β = 1/4, K = 4,
-    initial 1 s, doubling on expiry, 120 s cap) with the Linux floor:
-    ``RTO = SRTT + max(4·RTTVAR, TCP_RTO_MIN)`` (``tcp_rtt_estimator``,
-    ``__tcp_set_rto``), not RFC 6298's 1 s minimum. Each ACK echoes the send
-    time of the segment that caused it (like TCP timestamps, RFC 7323), so RTT
-    samples are exact even for retransmissions. The retransmission timer runs
-    whenever data is outstanding: sending data starts it if it is not running
-    (RFC 6298 §5.1; Linux ``tcp_event_new_data_sent`` → ``tcp_rearm_rto``),
-    an ACK of new data restarts it (§5.3) and it stops when everything is
-    acknowledged (§5.2). BBR's delivery rate sample is
-    (delivered now − delivered when the segment was sent) / (now − time of
-    the last delivery before that send), Linux ``net/ipv4/tcp_rate.c``
-    ``tcp_rate_gen()`` (its ACK-phase interval; the send-phase interval is
-    not modelled). A segment of new data sent while nothing is
-    unacknowledged (``packets_out == 0``) restarts that clock at its own send
-    time, ``tcp_rate_skb_sent()``, so idle time before it is not counted.
-    SACK, PRR (RFC 6937) and RACK-style loss marking (RFC 8985) are modelled
-    in simplified form for SACK senders (see ``sack``); tail loss probes
-    (RFC 8985 §7) are not.
+    The sender's rules and their sources (RFC 5681, 6582, 6675, RFC 6298
+    with the Linux RTO floor, 6937, 8985, RFC 7323-style exact RTT samples,
+    Linux ``tcp_rate.c``) are listed in :mod:`tcpkit.congestion.sender` and
+    :mod:`tcpkit.congestion.scoreboard`; tail loss probes are not modelled.
 
     Examples
     --------
@@ -306,849 +205,90 @@ def simulate(
         algorithm, bandwidth_mbps, rtt_ms, buffer_pkts, loss_rate, losses, duration_s, mss, initial_cwnd, seed,
         granularity,
     )
-    from . import CONTROLLERS
-    from .bbr import BBR
-
     ssth = None if initial_ssthresh is None else check_float("initial_ssthresh", initial_ssthresh, lo=2.0, hi=2.0**31)
-    use_sack = check_bool("sack", sack)
-    ccs: list[CongestionController] = []
-    for i, n in enumerate(names):
-        cls = CONTROLLERS[n]
-        if cls is BBR:
-            ccs.append(cls(cwnd=float(iw), seed=sd + i))  # type: ignore[call-arg]
-        else:
-            ccs.append(cls(cwnd=float(iw), ssthresh=ssth))
+    use_sack = _check_sack(sack, g)
+    ccs = _controllers(names, iw, ssth, sd)
     if g == "ack":
         return _simulate_ack(names, ccs, bw, rtt, buf, p, lst, dur, m, sd, use_sack)
     return _simulate_round(names, ccs, bw, rtt, buf, p, lst, dur, m, sd)
 
 
-class _Flow:
-    __slots__ = (
-        "i", "cc", "style", "snd_una", "snd_nxt", "dupacks", "in_rec", "recover", "rcv_next", "ooo",
-        "delivered", "delivered_time", "srtt", "rttvar", "rto", "rto_deadline", "next_send", "pace_pending",
-        "t", "cwnd", "ssth", "ph", "infl", "rate", "queue", "events", "sent", "drops", "frs", "rtos",
-        "pipe_mode", "high_sack", "sacked", "retx", "hole", "samples", "rto_mark", "retx_q", "prr", "prr_delivered", "prr_out", "recover_fs",
-        "tx_high",
-    )
+def _simulate_ack(
+    names: list[str], ccs: list[CongestionController], bw: float, rtt_ms: float, buf: int, p: float,
+    losses: list[float], dur: float, m: int, seed: int, sack: bool = False,
+) -> Trace:
+    """The per-ACK simulator: build the path, the clock and one sender per flow, then run the one event loop."""
+    link = Bottleneck(bandwidth_mbps=bw, rtt_ms=rtt_ms, buffer_pkts=buf, mss=m, loss_rate=p, losses=losses,
+                      seed=seed)
+    clock = EventClock(len(ccs))
+    senders = [Sender(i, cc, link, clock, sack=sack, rate_scale=m * 8 / 1e6) for i, cc in enumerate(ccs)]
+    for s in senders:
+        s.send(0.0)
+    acks = clock.acks
+    ack_events = 0
+    while True:
+        kind, now = clock.next()
+        if now > dur:  # also when nothing is pending (now = inf)
+            break
+        if kind == ACK:
+            ack = acks.popleft()
+            ack_events += 1
+            ack[1].on_ack(ack)
+        elif kind == PACE:
+            senders[clock.flow].on_pacing_timer(now)
+        else:
+            senders[clock.flow].on_rto_timer(now)
+    return _finish(names, senders, bw, rtt_ms, buf, dur, m, "ack", ack_events)
 
-    def __init__(self, i: int, cc: CongestionController, sack: bool = False) -> None:
+
+class _RoundFlow:
+    """Per-flow state of the round model: counters, events and the recorder (no sequence space)."""
+
+    def __init__(self, i: int, cc: CongestionController, rate_scale: float) -> None:
         self.i = i
         self.cc = cc
-        self.style = "sack" if sack and cc.recovery in ("reno", "newreno") else cc.recovery
-        self.snd_una = 0
-        self.snd_nxt = 0
-        self.dupacks = 0
+        self.next_send = 0.0  # stalled until this time (a retransmission timeout)
         self.in_rec = False
-        self.recover = 0
-        self.rcv_next = 0
-        self.ooo: set[int] = set()
-        self.delivered = 0
-        self.delivered_time = 0.0
-        self.tx_high = 0  # one past the highest sequence number sent so far (SND.NXT before any go-back-N)
-        self.srtt = 0.0
-        self.rttvar = 0.0
-        self.rto = _RTO_INIT
-        self.rto_deadline = _INF
-        self.next_send = 0.0
-        self.pace_pending = False
-        self.t = array("d")
-        self.cwnd = array("d")
-        self.ssth = array("d")
-        self.ph = array("b")
-        self.infl = array("d")
-        self.rate = array("d")
-        self.queue = array("d")
+        self.sent = self.delivered = self.drops = self.frs = self.rtos = 0
         self.events: list[Event] = []
-        self.sent = 0
-        self.drops = 0
-        self.frs = 0
-        self.rtos = 0
-        self.pipe_mode = self.style == "sack"
-        self.samples = cc.wants_samples
-        self.high_sack = -1
-        self.sacked: set[int] = set()
-        self.retx: set[int] = set()
-        self.hole = 0
-        self.rto_mark = 0
-        self.retx_q: deque[tuple[float, int]] = deque()
-        self.prr = self.pipe_mode and not self.samples
-        self.prr_delivered = 0
-        self.prr_out = 0
-        self.recover_fs = 1
-
-    def pipe(self) -> int:
-        """Segments presumed in the network (RFC 6675 "pipe", FACK-style): those sent
-        after the highest SACKed one, plus retransmissions not yet acknowledged."""
-        lo = self.high_sack + 1
-        if lo < self.snd_una:
-            lo = self.snd_una
-        if lo < self.rto_mark:  # after an RTO everything sent before it counts as lost
-            lo = self.rto_mark
-        n = self.snd_nxt - lo + len(self.retx)
-        return n if n > 0 else 0
+        self.trace = FlowRecorder(rate_scale)
 
     def event(self, now: float, kind: str) -> None:
         self.events.append(Event(now, self.i, kind, self.cc.cwnd, self.cc.ssthresh))
 
 
-def _finish(names, flows, bw, rtt, buf, dur, m, g, ack_events) -> Trace:  # type: ignore[no-untyped-def]
-    from .bbr import BBR
-
+def _finish(
+    names: list[str], flows: Sequence[Sender | _RoundFlow], bw: float, rtt: float, buf: int, dur: float, m: int,
+    g: str, ack_events: int,
+) -> Trace:
+    """Freeze what each flow recorded into a :class:`Trace`."""
     out = []
     for n, f in zip(names, flows):
-        hist = tuple(f.cc.history) if isinstance(f.cc, BBR) else ()
+        time, cwnd, ssthresh, phase, inflight, rate, queue = f.trace.columns()
         out.append(
             FlowTrace(
-                n, f.t, f.cwnd, f.ssth, f.ph, f.infl, f.rate, f.queue, tuple(f.events), f.sent, f.delivered,
-                f.drops, f.frs, f.rtos, hist, f.delivered * m * 8 / dur / 1e6,
+                n, time, cwnd, ssthresh, phase, inflight, rate, queue, tuple(f.events), f.sent, f.delivered,
+                f.drops, f.frs, f.rtos, tuple(f.cc.history), f.delivered * m * 8 / dur / 1e6,
             )
         )
     bdp = bw * 1e6 / (8 * m) * rtt / 1000
     return Trace(tuple(out), bw, rtt, buf, dur, m, g, ack_events, bdp)
 
 
-def _simulate_ack_reference(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=False) -> Trace:  # type: ignore[no-untyped-def]
-    """The per-ACK simulator written plainly: the reference :func:`_simulate_ack` must match.
-
-    Kept unoptimised on purpose (one attribute access per use, keyword hook
-    calls, ``BBR.on_sample``) so that ``tests/test_congestion.py`` can check
-    the fast path against it, trace for trace, bit for bit.
-    """
-    tx = 8.0 * m / (bw * 1e6)  # serialisation time of one segment, s
-    prop = rtt_ms / 1000.0
-    rng = random.Random(seed)
-    rand = rng.random
-    flows = [_Flow(i, cc, sack) for i, cc in enumerate(ccs)]
-    nflows = len(flows)
-    acks: deque[tuple] = deque()
-    timers: list[tuple[float, int]] = []  # pacing wake-ups (time, flow index)
-    q: deque[float] = deque()  # departure times of segments in the bottleneck
-    last_dep = 0.0
-    pending_losses = deque(losses)
-    next_loss = pending_losses.popleft() if pending_losses else _INF
-    deadlines = [_INF] * nflows
-    to_mbps = m * 8 / 1e6
-
-    def xmit(f: _Flow, seq: int, now: float) -> None:
-        """One segment reaches the bottleneck at ``now``."""
-        nonlocal last_dep, next_loss
-        f.sent += 1
-        if seq == f.tx_high:  # new data
-            if seq == f.snd_una:  # nothing sent is unacknowledged (Linux packets_out == 0): tcp_rate_skb_sent()
-                f.delivered_time = now  # restarts the rate sample's clock at this send, not at the last ACK
-            f.tx_high = seq + 1
-        if now >= next_loss:
-            f.drops += 1
-            f.event(now, "scripted_loss")
-            next_loss = pending_losses.popleft() if pending_losses else _INF
-            return
-        if p and rand() < p:
-            f.drops += 1
-            return
-        while q and q[0] <= now:
-            q.popleft()
-        if len(q) > buf:
-            f.drops += 1
-            return
-        dep = (now if now > last_dep else last_dep) + tx
-        last_dep = dep
-        q.append(dep)
-        # the receiver sees segments in FIFO order, so its ACK can be computed now
-        rn = f.rcv_next
-        if seq == rn:
-            rn += 1
-            ooo = f.ooo
-            if ooo:
-                while rn in ooo:
-                    ooo.discard(rn)
-                    rn += 1
-            f.rcv_next = rn
-        elif seq > rn:
-            f.ooo.add(seq)
-        acks.append((dep + prop, f, rn, now, f.delivered, f.delivered_time, seq))
-
-    def send_allowed(f: _Flow, now: float) -> None:
-        cc = f.cc
-        cwnd = cc.cwnd
-        pr = cc.pacing_rate
-        if f.pipe_mode:  # RFC 6675: send while pipe < cwnd, holes first
-            if f.in_rec or f.sacked or f.retx or f.rto_mark > f.snd_una:
-                pipe = f.pipe()
-            else:  # nothing SACKed or lost: pipe is the flight size
-                pipe = f.snd_nxt - f.snd_una
-            if f.in_rec and f.prr:  # RFC 6937 PRR-SSRB, as Linux tcp_cwnd_reduction()
-                ss = cc.ssthresh
-                if pipe > ss:
-                    room = -(-f.prr_delivered * ss // f.recover_fs) - f.prr_out
-                else:
-                    d = f.prr_delivered - f.prr_out
-                    room = min(ss - pipe, (d if d > 1 else 1) + 1)
-            else:
-                room = cwnd - pipe
-            if room < 1 and f.snd_nxt == f.snd_una:
-                room = 1
-            sent0 = room
-            gap = 1.0 / pr if pr else 0.0
-            while room >= 1:
-                if gap and f.next_send > now:
-                    if not f.pace_pending:
-                        f.pace_pending = True
-                        heapq.heappush(timers, (f.next_send, f.i))
-                    break
-                seq = -1
-                if f.in_rec or f.rto_mark > f.snd_una:
-                    h = f.hole if f.hole > f.snd_una else f.snd_una
-                    hs = f.high_sack if f.high_sack > f.rto_mark else f.rto_mark
-                    sacked = f.sacked
-                    retx = f.retx
-                    while h < hs and (h in sacked or h in retx):
-                        h += 1
-                    if h < hs:
-                        seq = h
-                        f.hole = h + 1
-                        f.retx.add(h)
-                        f.retx_q.append((now, h))
-                    else:
-                        f.hole = h
-                if seq < 0:
-                    seq = f.snd_nxt
-                    f.snd_nxt += 1
-                xmit(f, seq, now)
-                room -= 1
-                if gap:
-                    f.next_send = (f.next_send if f.next_send > now else now) + gap
-            if f.in_rec:
-                f.prr_out += int(sent0 - room) if sent0 > room else 0
-        elif pr is None:
-            while f.snd_nxt - f.snd_una < cwnd:
-                xmit(f, f.snd_nxt, now)
-                f.snd_nxt += 1
-        else:
-            gap = 1.0 / pr
-            while f.snd_nxt - f.snd_una < cwnd:
-                if f.next_send > now:
-                    if not f.pace_pending:
-                        f.pace_pending = True
-                        heapq.heappush(timers, (f.next_send, f.i))
-                    break
-                xmit(f, f.snd_nxt, now)
-                f.snd_nxt += 1
-                f.next_send = (f.next_send if f.next_send > now else now) + gap
-        if f.snd_nxt > f.snd_una and f.rto_deadline == _INF:
-            f.rto_deadline = now + f.rto
-            deadlines[f.i] = f.rto_deadline
-
-    for f in flows:
-        send_allowed(f, 0.0)
-    next_rto = min(deadlines)
-    ack_events = 0
-    while True:
-        t_ack = acks[0][0] if acks else _INF
-        t_tim = timers[0][0] if timers else _INF
-        if t_ack <= t_tim and t_ack <= next_rto:
-            now = t_ack
-            if now > dur:
-                break
-            _, f, ackno, sent_t, d_at_send, dt_at_send, seq = acks.popleft()
-            ack_events += 1
-            cc = f.cc
-            # delivery accounting and RTT sample
-            f.delivered += 1
-            f.delivered_time = now
-            r = now - sent_t
-            if f.srtt == 0.0:
-                f.srtt = r
-                f.rttvar = r / 2
-            else:
-                d = f.srtt - r
-                f.rttvar = 0.75 * f.rttvar + 0.25 * (d if d > 0 else -d)
-                f.srtt = 0.875 * f.srtt + 0.125 * r
-            v4 = 4 * f.rttvar
-            rto = f.srtt + (v4 if v4 > _RTO_MIN else _RTO_MIN)
-            f.rto = rto if rto < _RTO_MAX else _RTO_MAX
-            el = now - dt_at_send
-            rate = (f.delivered - d_at_send) / el if el > 0 else 0.0
-            una = f.snd_una
-            if f.pipe_mode:  # the segment that caused this ACK acts as a SACK block (RFC 2018)
-                if seq >= ackno:
-                    f.sacked.add(seq)
-                    if seq > f.high_sack:
-                        f.high_sack = seq
-                if f.retx:
-                    f.retx.discard(seq)
-                    # RACK (RFC 8985 §6.2): a retransmission sent before a segment that
-                    # has now been delivered, by more than reo_wnd = SRTT/4, is lost again
-                    rq = f.retx_q
-                    reo = f.srtt * 0.25
-                    while rq and rq[0][0] + reo < sent_t:
-                        h = rq.popleft()[1]
-                        if h in f.retx:
-                            f.retx.discard(h)
-                            if h < f.hole:
-                                f.hole = h
-                if ackno > una and (f.sacked or f.retx):
-                    for s_ in range(una, ackno):
-                        f.sacked.discard(s_)
-                        f.retx.discard(s_)
-                if f.samples:
-                    pipe = f.pipe() if (f.sacked or f.retx or f.rto_mark > una) else f.snd_nxt - una
-                    cc.on_sample(now=now, rtt=r, rate=rate, inflight=pipe, delivered=1.0)
-                if f.in_rec:
-                    f.prr_delivered += 1
-            if ackno > una:
-                acked = ackno - una
-                f.snd_una = ackno
-                f.dupacks = 0
-                if f.snd_nxt < ackno:
-                    f.snd_nxt = ackno
-                flight = f.snd_nxt - ackno
-                if f.in_rec:
-                    if f.style == "reno" or ackno >= f.recover:
-                        f.in_rec = False
-                        cc.on_recovery_end(now=now, flight_size=flight)
-                        f.event(now, "recovery_end")
-                    elif not f.pipe_mode:  # NewReno partial ACK: deflate, retransmit the next hole, stay
-                        cc.on_partial_ack(now=now, acked=acked)
-                        xmit(f, ackno, now)
-                else:
-                    # RFC 5681 §3.1: at most one SMSS per ACK in slow start, SMSS²/cwnd per ACK in CA,
-                    # however much the ACK covers; SACK (Linux-style) senders count segments (RFC 3465)
-                    cc.on_ack(now=now, acked=acked if f.pipe_mode else 1, rtt=r, inflight=flight, rate=rate)
-                if flight > 0:
-                    f.rto_deadline = now + f.rto
-                else:
-                    f.rto_deadline = _INF
-                deadlines[f.i] = f.rto_deadline
-                next_rto = min(deadlines) if nflows > 1 else f.rto_deadline
-            elif ackno == una and f.snd_nxt > una:
-                f.dupacks += 1
-                if f.in_rec:
-                    if not f.pipe_mode:  # window inflation (RFC 5681 §3.2 step 4); SACK/PRR needs none
-                        cc.on_dup_ack(now=now)
-                elif f.dupacks == _DUPTHRESH and (f.style == "none" or ackno >= f.recover):
-                    flight = f.snd_nxt - una
-                    if f.samples:  # BBR: packet conservation from the pipe estimate
-                        flight = f.pipe()
-                    elif f.pipe_mode and flight > cc.cwnd:  # SACK: Linux takes ssthresh from cwnd
-                        flight = int(cc.cwnd)
-                    cc.on_loss(now=now, flight_size=flight)
-                    f.frs += 1
-                    f.event(now, "fast_retransmit")
-                    if f.style != "none":
-                        f.in_rec = True
-                        f.recover = f.snd_nxt
-                        f.event(now, "recovery_start")
-                    if f.pipe_mode:  # later holes go out through send_allowed
-                        f.prr_delivered = 1
-                        f.prr_out = 1
-                        f.recover_fs = flight if flight > 0 else 1
-                        f.retx.add(una)
-                        f.retx_q.append((now, una))
-                        f.hole = una + 1
-                    xmit(f, una, now)
-            send_allowed(f, now)
-            if f.rto_deadline < next_rto:  # sending armed the timer (RFC 6298 §5.1): it may fire first
-                next_rto = f.rto_deadline
-            # record
-            f.t.append(now)
-            f.cwnd.append(cc.cwnd)
-            f.ssth.append(cc.ssthresh)
-            f.ph.append(cc.phase)
-            infl = f.snd_nxt - f.snd_una
-            if f.pipe_mode and (f.sacked or f.retx or f.rto_mark > f.snd_una):
-                infl = f.pipe()
-            f.infl.append(infl)
-            f.rate.append(rate * to_mbps)
-            f.queue.append(len(q))
-        elif t_tim <= next_rto:
-            now = t_tim
-            if now > dur:
-                break
-            _, i = heapq.heappop(timers)
-            f = flows[i]
-            f.pace_pending = False
-            send_allowed(f, now)
-            if f.rto_deadline < next_rto:  # sending armed the timer (RFC 6298 §5.1): it may fire first
-                next_rto = f.rto_deadline
-        else:
-            now = next_rto
-            if now > dur or now == _INF:
-                break
-            i = deadlines.index(now)
-            f = flows[i]
-            cc = f.cc
-            flight = f.snd_nxt - f.snd_una
-            if f.pipe_mode and flight > cc.cwnd:  # Linux takes ssthresh from cwnd (tcp_enter_loss)
-                flight = cc.cwnd
-            cc.on_rto(now=now, flight_size=flight)
-            f.rtos += 1
-            f.in_rec = False
-            f.dupacks = 0
-            f.recover = f.snd_nxt
-            if f.pipe_mode:  # keep the SACK scoreboard, mark the rest lost (Linux tcp_enter_loss)
-                f.rto_mark = f.snd_nxt
-                f.retx.clear()
-                f.retx_q.clear()
-                f.hole = f.snd_una
-            else:
-                f.snd_nxt = f.snd_una  # go-back-N (RFC 5681 §3.1, no SACK)
-            f.rto = min(f.rto * 2, _RTO_MAX)
-            f.event(now, "timeout")
-            if f.pipe_mode:
-                f.retx.add(f.snd_una)
-                f.retx_q.append((now, f.snd_una))
-                f.hole = f.snd_una + 1
-                xmit(f, f.snd_una, now)
-            else:
-                xmit(f, f.snd_nxt, now)
-                f.snd_nxt += 1
-            f.rto_deadline = now + f.rto
-            deadlines[i] = f.rto_deadline
-            f.next_send = now
-            send_allowed(f, now)
-            next_rto = min(deadlines)
-            f.t.append(now)
-            f.cwnd.append(cc.cwnd)
-            f.ssth.append(cc.ssthresh)
-            f.ph.append(cc.phase)
-            f.infl.append(f.snd_nxt - f.snd_una)
-            f.rate.append(0.0)
-            f.queue.append(len(q))
-    return _finish(names, flows, bw, rtt_ms, buf, dur, m, "ack", ack_events)
-
-
-def _simulate_ack(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed, sack=False) -> Trace:  # type: ignore[no-untyped-def]
-    """The per-ACK simulator, hot path hand-optimised.
-
-    Same model, same event order and the same floating-point operations as
-    :func:`_simulate_ack_reference` (``tests/test_congestion.py`` checks that
-    both return identical traces); only the bookkeeping differs: flow state
-    is read into local variables once per event, bound methods are
-    prebound, BBR gets its samples through the positional
-    :meth:`BBR._on_segment <tcpkit.congestion.bbr.BBR._on_segment>` (its
-    ``on_ack`` does nothing and is not called), the phase is computed inline,
-    and an ACK that arrives while a pacing timer is already armed skips the
-    sending routine (it could only find the timer armed and stop).
-    """
-    from .bbr import _MODE_PHASE, BBR
-
-    tx = 8.0 * m / (bw * 1e6)  # serialisation time of one segment, s
-    prop = rtt_ms / 1000.0
-    rng = random.Random(seed)
-    rand = rng.random
-    flows = [_Flow(i, cc, sack) for i, cc in enumerate(ccs)]
-    nflows = len(flows)
-    acks: deque[tuple] = deque()
-    acks_append = acks.append
-    acks_popleft = acks.popleft
-    # pacing wake-ups: at most one per flow (``pace_pending``), so a list indexed by flow
-    # replaces the reference's heap; min() and index() pop in the heap's (time, flow) order
-    timers = [_INF] * nflows
-    q: deque[float] = deque()  # departure times of segments in the bottleneck
-    q_append = q.append
-    q_popleft = q.popleft
-    last_dep = 0.0
-    pending_losses = deque(losses)
-    next_loss = pending_losses.popleft() if pending_losses else _INF
-    deadlines = [_INF] * nflows
-    to_mbps = m * 8 / 1e6
-    base_phase = CongestionController.phase
-    pack_row = _ROW.pack
-    bbr_phase = {k: int(v) for k, v in _MODE_PHASE.items()}
-    # per flow: (sample hook or None, on_ack or None, phase kind, row buffer's extend, phase buffer's
-    # append); a trace row is packed as 6 native doubles (time, cwnd, ssthresh, inflight, rate, queue)
-    # plus one phase byte, and moved into the seven arrays every _FLUSH_MASK + 1 ACKs
-    hooks = []
-    rows = [bytearray() for _ in flows]
-    phases = [bytearray() for _ in flows]
-    for f in flows:
-        cc = f.cc
-        if isinstance(cc, BBR):
-            seg, on_ack, phk = cc._on_segment, None, 1
-        else:
-            seg = None
-            if f.samples:
-                def seg(now: float, rtt: float, rate: float, inflight: float, _s=cc.on_sample) -> None:
-                    _s(now=now, rtt=rtt, rate=rate, inflight=inflight, delivered=1.0)
-            on_ack = cc.on_ack
-            phk = 0 if type(cc).phase is base_phase else 2
-        hooks.append((seg, on_ack, phk, rows[f.i].extend, phases[f.i].append))
-
-    def flush(f: _Flow) -> None:
-        d = array("d")
-        d.frombytes(rows[f.i])
-        for k, col in enumerate((f.t, f.cwnd, f.ssth, f.infl, f.rate, f.queue)):
-            col.extend(d[k::6])
-        f.ph.frombytes(phases[f.i])
-        del rows[f.i][:], phases[f.i][:]
-
-    def xmit(f: _Flow, seq: int, now: float) -> None:
-        """One segment reaches the bottleneck at ``now``."""
-        nonlocal last_dep, next_loss
-        f.sent += 1
-        if seq == f.tx_high:  # new data
-            if seq == f.snd_una:  # nothing sent is unacknowledged (Linux packets_out == 0): tcp_rate_skb_sent()
-                f.delivered_time = now  # restarts the rate sample's clock at this send, not at the last ACK
-            f.tx_high = seq + 1
-        if now >= next_loss:
-            f.drops += 1
-            f.event(now, "scripted_loss")
-            next_loss = pending_losses.popleft() if pending_losses else _INF
-            return
-        if p and rand() < p:
-            f.drops += 1
-            return
-        while q and q[0] <= now:
-            q_popleft()
-        if len(q) > buf:
-            f.drops += 1
-            return
-        dep = (now if now > last_dep else last_dep) + tx
-        last_dep = dep
-        q_append(dep)
-        # the receiver sees segments in FIFO order, so its ACK can be computed now
-        rn = f.rcv_next
-        if seq == rn:
-            rn += 1
-            ooo = f.ooo
-            if ooo:
-                while rn in ooo:
-                    ooo.discard(rn)
-                    rn += 1
-            f.rcv_next = rn
-        elif seq > rn:
-            f.ooo.add(seq)
-        acks_append((dep + prop, f, rn, now, f.delivered, f.delivered_time, seq))
-
-    def send_allowed(f: _Flow, now: float) -> None:
-        cc = f.cc
-        pr = cc.pacing_rate
-        una = f.snd_una
-        if f.pipe_mode:  # RFC 6675: send while pipe < cwnd, holes first
-            in_rec = f.in_rec
-            repair = in_rec or f.rto_mark > una
-            if repair or f.sacked or f.retx:
-                pipe = f.pipe()
-            else:  # nothing SACKed or lost: pipe is the flight size
-                pipe = f.snd_nxt - una
-            if in_rec and f.prr:  # RFC 6937 PRR-SSRB, as Linux tcp_cwnd_reduction()
-                ss = cc.ssthresh
-                if pipe > ss:
-                    room = -(-f.prr_delivered * ss // f.recover_fs) - f.prr_out
-                else:
-                    d = f.prr_delivered - f.prr_out
-                    room = min(ss - pipe, (d if d > 1 else 1) + 1)
-            else:
-                room = cc.cwnd - pipe
-            nxt = f.snd_nxt
-            if room < 1 and nxt == una:
-                room = 1
-            if room >= 1:
-                sent0 = room
-                gap = 1.0 / pr if pr else 0.0
-                ns = f.next_send
-                while room >= 1:
-                    if gap and ns > now:
-                        if not f.pace_pending:
-                            f.pace_pending = True
-                            timers[f.i] = ns
-                        break
-                    seq = -1
-                    if repair:
-                        h = f.hole if f.hole > una else una
-                        hs = f.high_sack if f.high_sack > f.rto_mark else f.rto_mark
-                        sacked = f.sacked
-                        retx = f.retx
-                        while h < hs and (h in sacked or h in retx):
-                            h += 1
-                        if h < hs:
-                            seq = h
-                            f.hole = h + 1
-                            retx.add(h)
-                            f.retx_q.append((now, h))
-                        else:
-                            f.hole = h
-                    if seq < 0:
-                        seq = nxt
-                        nxt += 1
-                        f.snd_nxt = nxt
-                    xmit(f, seq, now)
-                    room -= 1
-                    if gap:
-                        ns = (ns if ns > now else now) + gap
-                f.next_send = ns
-                if in_rec:
-                    f.prr_out += int(sent0 - room) if sent0 > room else 0
-        elif pr is None:
-            cwnd = cc.cwnd
-            nxt = f.snd_nxt
-            while nxt - una < cwnd:
-                xmit(f, nxt, now)
-                nxt += 1
-                f.snd_nxt = nxt
-        else:
-            cwnd = cc.cwnd
-            gap = 1.0 / pr
-            nxt = f.snd_nxt
-            ns = f.next_send
-            while nxt - una < cwnd:
-                if ns > now:
-                    if not f.pace_pending:
-                        f.pace_pending = True
-                        timers[f.i] = ns
-                    break
-                xmit(f, nxt, now)
-                nxt += 1
-                f.snd_nxt = nxt
-                ns = (ns if ns > now else now) + gap
-            f.next_send = ns
-        if f.snd_nxt > una and f.rto_deadline == _INF:
-            f.rto_deadline = now + f.rto
-            deadlines[f.i] = f.rto_deadline
-
-    for f in flows:
-        send_allowed(f, 0.0)
-    next_rto = min(deadlines)
-    ack_events = 0
-    while True:
-        t_ack = acks[0][0] if acks else _INF
-        t_tim = min(timers) if nflows > 1 else timers[0]
-        if t_ack <= t_tim and t_ack <= next_rto:
-            now = t_ack
-            if now > dur:
-                break
-            _, f, ackno, sent_t, d_at_send, dt_at_send, seq = acks_popleft()
-            ack_events += 1
-            cc = f.cc
-            seg, on_ack, phk, rec, rec_ph = hooks[f.i]
-            # delivery accounting and RTT sample
-            delivered = f.delivered + 1
-            f.delivered = delivered
-            f.delivered_time = now
-            r = now - sent_t
-            srtt = f.srtt
-            if srtt == 0.0:
-                srtt = r
-                rttvar = r / 2
-            else:
-                d = srtt - r
-                rttvar = 0.75 * f.rttvar + 0.25 * (d if d > 0 else -d)
-                srtt = 0.875 * srtt + 0.125 * r
-            f.srtt = srtt
-            f.rttvar = rttvar
-            v4 = 4 * rttvar
-            rto = srtt + (v4 if v4 > _RTO_MIN else _RTO_MIN)
-            rto = rto if rto < _RTO_MAX else _RTO_MAX
-            f.rto = rto
-            el = now - dt_at_send
-            rate = (delivered - d_at_send) / el if el > 0 else 0.0
-            una = f.snd_una
-            pipe_mode = f.pipe_mode
-            if pipe_mode:  # the segment that caused this ACK acts as a SACK block (RFC 2018)
-                sacked = f.sacked
-                retx = f.retx
-                if seq >= ackno:
-                    sacked.add(seq)
-                    if seq > f.high_sack:
-                        f.high_sack = seq
-                if retx:
-                    retx.discard(seq)
-                    # RACK (RFC 8985 §6.2): a retransmission sent before a segment that
-                    # has now been delivered, by more than reo_wnd = SRTT/4, is lost again
-                    rq = f.retx_q
-                    reo = srtt * 0.25
-                    while rq and rq[0][0] + reo < sent_t:
-                        h = rq.popleft()[1]
-                        if h in retx:
-                            retx.discard(h)
-                            if h < f.hole:
-                                f.hole = h
-                if ackno > una and (sacked or retx):
-                    for s_ in range(una, ackno):
-                        sacked.discard(s_)
-                        retx.discard(s_)
-                if seg is not None:
-                    pipe = f.pipe() if (sacked or retx or f.rto_mark > una) else f.snd_nxt - una
-                    seg(now, r, rate, pipe)
-                if f.in_rec:
-                    f.prr_delivered += 1
-            if ackno > una:
-                acked = ackno - una
-                f.snd_una = ackno
-                f.dupacks = 0
-                nxt = f.snd_nxt
-                if nxt < ackno:
-                    f.snd_nxt = nxt = ackno
-                flight = nxt - ackno
-                if f.in_rec:
-                    if f.style == "reno" or ackno >= f.recover:
-                        f.in_rec = False
-                        cc.on_recovery_end(now=now, flight_size=flight)
-                        f.event(now, "recovery_end")
-                    elif not pipe_mode:  # NewReno partial ACK: deflate, retransmit the next hole, stay
-                        cc.on_partial_ack(now=now, acked=acked)
-                        xmit(f, ackno, now)
-                elif on_ack is not None:
-                    # RFC 5681 §3.1: at most one SMSS per ACK in slow start, SMSS²/cwnd per ACK in CA,
-                    # however much the ACK covers; SACK (Linux-style) senders count segments (RFC 3465)
-                    on_ack(now=now, acked=acked if pipe_mode else 1, rtt=r, inflight=flight, rate=rate)
-                if flight > 0:
-                    f.rto_deadline = dl = now + rto
-                else:
-                    f.rto_deadline = dl = _INF
-                deadlines[f.i] = dl
-                next_rto = min(deadlines) if nflows > 1 else dl
-            elif ackno == una and f.snd_nxt > una:
-                f.dupacks += 1
-                if f.in_rec:
-                    if not pipe_mode:  # window inflation (RFC 5681 §3.2 step 4); SACK/PRR needs none
-                        cc.on_dup_ack(now=now)
-                elif f.dupacks == _DUPTHRESH and (f.style == "none" or ackno >= f.recover):
-                    flight = f.snd_nxt - una
-                    if f.samples:  # BBR: packet conservation from the pipe estimate
-                        flight = f.pipe()
-                    elif pipe_mode and flight > cc.cwnd:  # SACK: Linux takes ssthresh from cwnd
-                        flight = int(cc.cwnd)
-                    cc.on_loss(now=now, flight_size=flight)
-                    f.frs += 1
-                    f.event(now, "fast_retransmit")
-                    if f.style != "none":
-                        f.in_rec = True
-                        f.recover = f.snd_nxt
-                        f.event(now, "recovery_start")
-                    if pipe_mode:  # later holes go out through send_allowed
-                        f.prr_delivered = 1
-                        f.prr_out = 1
-                        f.recover_fs = flight if flight > 0 else 1
-                        f.retx.add(una)
-                        f.retx_q.append((now, una))
-                        f.hole = una + 1
-                    xmit(f, una, now)
-            if f.pace_pending and cc.pacing_rate and f.next_send > now:
-                # send_allowed would stop at the armed pacing timer: only its RTO bookkeeping remains
-                if f.rto_deadline == _INF and f.snd_nxt > f.snd_una:
-                    f.rto_deadline = deadlines[f.i] = now + f.rto
-            elif (pipe_mode and cc.pacing_rate is None and not (f.in_rec or f.rto_mark > f.snd_una or f.sacked
-                                                                 or f.retx)
-                  and 1 <= cc.cwnd - (f.snd_nxt - f.snd_una) < 2):
-                # ACK clocking with nothing to repair: send_allowed would send exactly one new segment
-                nxt = f.snd_nxt
-                f.snd_nxt = nxt + 1
-                xmit(f, nxt, now)
-                if f.rto_deadline == _INF:
-                    f.rto_deadline = deadlines[f.i] = now + f.rto
-            else:
-                send_allowed(f, now)
-            if f.rto_deadline < next_rto:  # sending armed the timer (RFC 6298 §5.1): it may fire first
-                next_rto = f.rto_deadline
-            # record
-            cwnd = cc.cwnd
-            ssth = cc.ssthresh
-            if phk == 1:
-                rec_ph(bbr_phase[cc.mode])
-            elif phk == 0:
-                rec_ph(2 if cc.in_recovery else (0 if cwnd < ssth else 1))
-            else:
-                rec_ph(cc.phase)
-            una = f.snd_una
-            if pipe_mode and (f.sacked or f.retx or f.rto_mark > una):
-                infl = f.pipe()
-            else:
-                infl = f.snd_nxt - una
-            rec(pack_row(now, cwnd, ssth, infl, rate * to_mbps, len(q)))
-            if ack_events & _FLUSH_MASK == 0:
-                for g in flows:
-                    flush(g)
-        elif t_tim <= next_rto:
-            now = t_tim
-            if now > dur:
-                break
-            i = timers.index(now) if nflows > 1 else 0
-            timers[i] = _INF
-            f = flows[i]
-            f.pace_pending = False
-            pr = f.cc.pacing_rate
-            una = f.snd_una
-            nxt = f.snd_nxt
-            if (pr and f.next_send <= now and f.pipe_mode and not (f.in_rec or f.rto_mark > una or f.sacked
-                                                                     or f.retx)):
-                # nothing to repair, pipe = flight: send_allowed would send one new segment, then stop
-                # at the next pacing slot (arming its timer if the window allows a second one)
-                room = f.cc.cwnd - (nxt - una)
-                ns = now + 1.0 / pr
-                if room >= 1 and ns > now:
-                    f.snd_nxt = nxt + 1
-                    xmit(f, nxt, now)
-                    f.next_send = ns
-                    if room >= 2:
-                        f.pace_pending = True
-                        timers[i] = ns
-                    if f.rto_deadline == _INF:  # as send_allowed; next_rto follows below
-                        f.rto_deadline = deadlines[i] = now + f.rto
-                else:
-                    send_allowed(f, now)
-            else:
-                send_allowed(f, now)
-            if f.rto_deadline < next_rto:  # sending armed the timer (RFC 6298 §5.1): it may fire first
-                next_rto = f.rto_deadline
-        else:
-            now = next_rto
-            if now > dur or now == _INF:
-                break
-            i = deadlines.index(now)
-            f = flows[i]
-            cc = f.cc
-            flight = f.snd_nxt - f.snd_una
-            if f.pipe_mode and flight > cc.cwnd:  # Linux takes ssthresh from cwnd (tcp_enter_loss)
-                flight = cc.cwnd
-            cc.on_rto(now=now, flight_size=flight)
-            f.rtos += 1
-            f.in_rec = False
-            f.dupacks = 0
-            f.recover = f.snd_nxt
-            if f.pipe_mode:  # keep the SACK scoreboard, mark the rest lost (Linux tcp_enter_loss)
-                f.rto_mark = f.snd_nxt
-                f.retx.clear()
-                f.retx_q.clear()
-                f.hole = f.snd_una
-            else:
-                f.snd_nxt = f.snd_una  # go-back-N (RFC 5681 §3.1, no SACK)
-            f.rto = min(f.rto * 2, _RTO_MAX)
-            f.event(now, "timeout")
-            if f.pipe_mode:
-                f.retx.add(f.snd_una)
-                f.retx_q.append((now, f.snd_una))
-                f.hole = f.snd_una + 1
-                xmit(f, f.snd_una, now)
-            else:
-                xmit(f, f.snd_nxt, now)
-                f.snd_nxt += 1
-            f.rto_deadline = now + f.rto
-            deadlines[i] = f.rto_deadline
-            f.next_send = now
-            send_allowed(f, now)
-            next_rto = min(deadlines)
-            rows[i].extend(pack_row(now, cc.cwnd, cc.ssthresh, f.snd_nxt - f.snd_una, 0.0, len(q)))
-            phases[i].append(cc.phase)
-    for f in flows:
-        flush(f)
-    return _finish(names, flows, bw, rtt_ms, buf, dur, m, "ack", ack_events)
-
-
-def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Trace:  # type: ignore[no-untyped-def]
+def _simulate_round(
+    names: list[str], ccs: list[CongestionController], bw: float, rtt_ms: float, buf: int, p: float,
+    losses: list[float], dur: float, m: int, seed: int,
+) -> Trace:
+    """The fluid round model (see the module docstring): one step per round trip, one aggregated hook per flow."""
     mu = bw * 1e6 / (8.0 * m)  # segments per second
     prop = rtt_ms / 1000.0 + 1.0 / mu
     rng = random.Random(seed)
-    flows = [_Flow(i, cc) for i, cc in enumerate(ccs)]
+    flows = [_RoundFlow(i, cc, m * 8 / 1e6) for i, cc in enumerate(ccs)]
     pending = deque(losses)
     queue = 0.0
     now = 0.0
     rounds = 0
-    to_mbps = m * 8 / 1e6
     n = len(flows)
-    rec = [(f.t.append, f.cwnd.append, f.ssth.append, f.ph.append, f.infl.append, f.rate.append, f.queue.append)
-           for f in flows]
     while now < dur:
         rtt = prop + queue / mu
         # what each flow puts on the path this round
@@ -1178,9 +318,9 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
         for idx, f in enumerate(flows):
             cc = f.cc
             w = sends[idx]
-            a_t, a_w, a_s, a_p, a_i, a_r, a_q = rec[idx]
+            row = f.trace.row
             if f.next_send > now:  # waiting for its retransmission timer
-                a_t(end), a_w(cc.cwnd), a_s(cc.ssthresh), a_p(cc.phase), a_i(0.0), a_r(0.0), a_q(newq)
+                row(end, cc.cwnd, cc.ssthresh, cc.phase, 0.0, 0.0, newq)
                 continue
             share = w / arrivals if arrivals > 0 else 1.0 / n
             lost = overflow * share
@@ -1201,7 +341,7 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
                 f.event(end, "recovery_end")
             elif lost >= 0.5 or scripted:
                 f.drops += max(1, int(round(lost)))
-                if w - lost < _DUPTHRESH:  # too few segments left to send duplicate ACKs: timeout
+                if w - lost < DUPTHRESH:  # too few segments left to send duplicate ACKs: timeout
                     rto = rtt + _RTO_MIN  # Linux: RTO ≈ SRTT + max(4·RTTVAR, 200 ms)
                     f.next_send = end + rto
                     cc.on_rto(now=end + rto, flight_size=w)
@@ -1216,7 +356,7 @@ def _simulate_round(names, ccs, bw, rtt_ms, buf, p, losses, dur, m, seed) -> Tra
                         f.event(end, "recovery_start")
             else:
                 cc.on_ack(now=end, acked=delivered, rtt=rtt, inflight=w, rate=rate)
-            a_t(end), a_w(cc.cwnd), a_s(cc.ssthresh), a_p(cc.phase), a_i(w), a_r(rate * to_mbps), a_q(newq)
+            row(end, cc.cwnd, cc.ssthresh, cc.phase, w, rate, newq)
         queue = newq
         now = end
         rounds += 1

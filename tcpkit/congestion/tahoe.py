@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from .base import LOSS_WINDOW, MIN_CWND, CongestionController
+from .base import LOSS_WINDOW, MIN_CWND
+from .reno import Reno
 
 __all__ = ["Tahoe", "TAHOE_BETA"]
 
@@ -16,19 +17,16 @@ __all__ = ["Tahoe", "TAHOE_BETA"]
 TAHOE_BETA = 0.5
 
 
-class Tahoe(CongestionController):
+class Tahoe(Reno):
     """4.3BSD-Tahoe congestion control (Jacobson 1988; no RFC of its own).
 
-    Parameters
-    ----------
-    cwnd : float
-        Initial window in segments, in [1, 1e6]; default 10.
-    ssthresh : float
-        Initial slow-start threshold in segments, in [2, 2**31]; default infinite.
+    Constructed like :class:`~tcpkit.congestion.base.CongestionController`
+    (``cwnd=``, ``ssthresh=``).
 
     Notes
     -----
-    Same increase rules as Reno (RFC 5681 eqs. 2–3). Loss detected by three
+    Same increase rules as :class:`~tcpkit.congestion.reno.Reno` (RFC 5681
+    eqs. 2–3), inherited from it. Loss detected by three
     duplicate ACKs is treated like a timeout: ``ssthresh = max(FlightSize/2, 2)``
     and ``cwnd = 1`` (the loss window), then slow start again. There is no
     fast recovery, so the simulator never puts Tahoe in recovery.
@@ -45,10 +43,8 @@ class Tahoe(CongestionController):
     recovery: ClassVar[str] = "none"
     beta: ClassVar[float | None] = TAHOE_BETA
 
-    def on_ack(self, *, now: float, acked: float, rtt: float, inflight: float = 0.0, rate: float = 0.0) -> None:
-        self._reno_increase(acked)
-
-    def on_loss(self, *, now: float, flight_size: float) -> None:
+    def _loss(self, now: float, flight_size: float) -> None:
+        """A fast retransmit handled like a timeout: ssthresh = max(FlightSize/2, 2), cwnd = LW = 1."""
         self.ssthresh = max(flight_size * TAHOE_BETA, MIN_CWND)
         self.cwnd = LOSS_WINDOW
         self.in_recovery = False
