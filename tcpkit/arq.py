@@ -40,7 +40,7 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 
-from ._clock import EventClock
+from ._events import EventQueue
 from ._validate import check_bool, check_choice, check_float, check_int
 from .linux import LINUX
 from .rto import RtoEstimator
@@ -296,7 +296,7 @@ class _ArqConfig:
 
 
 class _ArqSim:
-    """One :func:`simulate_arq` run: a sender, a receiver and a lossy link, driven by an ``EventClock``.
+    """One :func:`simulate_arq` run: a sender, a receiver and a lossy link, driven by an ``EventQueue``.
 
     The steps a reader can follow: :meth:`try_send` (window and link permitting,
     put the next packet on the wire) → :meth:`transmit` (the link loses or
@@ -313,7 +313,7 @@ class _ArqSim:
         self.est = _retransmit_timer(cfg.timer, cfg.timeout, cfg.rto_min)
         self.events: list[ArqEvent] = []
         self.flights: list[Flight] = []
-        self.clock: EventClock[tuple[str, tuple[int, ...]]] = EventClock()
+        self.clock: EventQueue[tuple[str, tuple[int, ...]]] = EventQueue()
         n = cfg.n
         # sender
         self.base = 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .._clock import EventClock
+from .._events import EventQueue
 from .._validate import check_float, check_int
 from ..fsm import TRANSITIONS_BY_KEY, Event, Machine, State
 from ..linux import LINUX
@@ -494,7 +494,7 @@ class _Endpoint:
 class _Sim:
     def __init__(self, name: str, p: dict[str, Any]) -> None:
         self.name, self.p = name, p
-        self.clock: EventClock[Callable[[float], None]] = EventClock()
+        self.clock: EventQueue[Callable[[float], None]] = EventQueue()
         self.gen = 0
         self.segments: list[dict[str, Any]] = []
         self.steps: list[Step] = []

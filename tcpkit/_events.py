@@ -1,12 +1,15 @@
-"""A discrete-event clock: the heap of timed events behind :mod:`tcpkit.arq` and :mod:`tcpkit.connection`.
+"""A discrete-event queue: the heap of timed events behind :mod:`tcpkit.arq` and :mod:`tcpkit.connection`.
 
->>> clock = EventClock()
+Unlike :class:`tcpkit.congestion.clock.EventClock` (the per-ACK simulator's three
+fixed event sources), this is a general heap for simulators with many kinds of event.
+
+>>> clock = EventQueue()
 >>> clock.at(2.0, 0, "b"); clock.at(1.0, 1, "a"); clock.at(2.0, 0, "c")
 >>> [clock.pop() for _ in range(len(clock))]
 [(1.0, 'a'), (2.0, 'b'), (2.0, 'c')]
 
 Events come out in time order; at equal times the lower ``priority`` first,
-then in the order they were scheduled (so a run is deterministic). The clock
+then in the order they were scheduled (so a run is deterministic). The queue
 never reads a real clock: time is whatever the caller schedules (sans-IO).
 """
 
@@ -15,12 +18,12 @@ from __future__ import annotations
 import heapq
 from typing import Generic, TypeVar
 
-__all__ = ["EventClock"]
+__all__ = ["EventQueue"]
 
 T = TypeVar("T")
 
 
-class EventClock(Generic[T]):
+class EventQueue(Generic[T]):
     """A priority queue of ``(time, priority, item)`` events, first-in-first-out among equals."""
 
     __slots__ = ("_heap", "_count")

@@ -1,18 +1,18 @@
-"""tcpkit._clock.EventClock: time order, then priority, then scheduling order."""
+"""tcpkit._events.EventQueue: time order, then priority, then scheduling order."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tcpkit._clock import EventClock
+from tcpkit._events import EventQueue
 
 EVENTS = st.lists(st.tuples(st.floats(0.0, 100.0), st.integers(0, 3)), max_size=60)
 
 
 @given(EVENTS)
 def test_events_come_out_sorted_by_time_priority_then_insertion(events):
-    clock: EventClock[int] = EventClock()
+    clock: EventQueue[int] = EventQueue()
     for i, (t, prio) in enumerate(events):
         clock.at(t, prio, i)
     assert len(clock) == len(events)
@@ -24,7 +24,7 @@ def test_events_come_out_sorted_by_time_priority_then_insertion(events):
 
 
 def test_scheduling_while_running_keeps_the_order():
-    clock: EventClock[str] = EventClock()
+    clock: EventQueue[str] = EventQueue()
     clock.at(1.0, 0, "first")
     t, item = clock.pop()
     clock.at(t, 1, "same time, later priority")
