@@ -72,3 +72,46 @@ def format_rows(rows: Iterable[Row]) -> str:
         val = f"{r.value:,.1f} {r.unit}" if r.value < 1e4 else f"{r.value:,.0f} {r.unit}"
         lines.append(f"{r.name:<64} {val:>12} {p95:>10}  {r.target:<24} {'yes' if r.ok else 'NO'}")
     return "\n".join(lines)
+
+
+def floor_ms(repeat: int = 15) -> tuple[float, float]:
+    """The plain-redraw floor: a NEW 8×4 in figure, one line plot, PNG at 80 dpi (median, p95 in ms)."""
+    import numpy as np
+
+    from tcpkit.plot import fig_to_png, new_figure
+
+    x = np.linspace(0, 10, 200)
+    k = [0]
+
+    def once() -> None:
+        k[0] += 1
+        fig = new_figure(8, 4, dpi=80)
+        fig.add_subplot().plot(x, np.sin(x + k[0]))
+        fig_to_png(fig)
+
+    return time_calls(once, repeat=repeat)
+
+
+def time_control(explorer: Any, key: str, *, steps: int = 8) -> tuple[float, float]:
+    """Median and p95 ms of ``control.value = v`` → new PNG, walking ``key`` one step at a time.
+
+    Each step moves to the value one step further (turning back at an end); the explorer's
+    PNG cache is cleared before every change, so every timed change draws a new figure.
+    """
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from chapter_widgets import step_value
+
+    control = explorer.controls[key]
+    start = control.value
+    xs = []
+    for _ in range(steps):
+        v = step_value(control)
+        explorer.clear_cache()
+        t0 = time.perf_counter()
+        control.value = v
+        xs.append((time.perf_counter() - t0) * 1000)
+    control.value = start
+    return statistics.median(xs), percentile(xs, 0.95)

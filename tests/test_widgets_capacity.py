@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tcpkit.capacity import dead_peer, port_timeline, server_limits
-from tcpkit.plot import fig_to_png, new_figure
+from tcpkit.plot import LayerRenderer, fig_to_png, new_figure
 from tcpkit.plot.capacity import (
-    DeadPeerRenderer,
-    LimitsRenderer,
-    PortRenderer,
+    DEAD_PEER_LAYERS,
+    LIMITS_LAYERS,
+    PORT_LAYERS,
     nice_ceiling,
     plot_dead_peer,
     plot_port_timeline,
@@ -102,8 +102,9 @@ def test_mimebundle_has_png():
 
 
 def test_renderer_matches_static_plot_size():
-    for renderer, result in ((PortRenderer(), port_timeline(rate=900)), (DeadPeerRenderer(), dead_peer()),
-                             (LimitsRenderer(), server_limits())):
+    for layers, result in ((PORT_LAYERS, port_timeline(rate=900)), (DEAD_PEER_LAYERS, dead_peer()),
+                           (LIMITS_LAYERS, server_limits())):
+        renderer = LayerRenderer(layers)
         a, b = renderer.png(result), renderer.png(result)
         assert a.startswith(PNG) and a == b  # deterministic
 

@@ -67,7 +67,7 @@ def _bitmap(s: str, size: float, dpi: float, mono: bool) -> tuple[Any, float, fl
     fam = ["DejaVu Sans Mono", CJK_FAMILY] if mono else ["DejaVu Sans", CJK_FAMILY]
     font = get_font(fontManager._find_fonts_by_props(FontProperties(family=fam, size=size)))
     font.set_size(size, dpi)
-    font.set_text(s, 0.0, flags=get_hinting_flag())
+    font.set_text(s, 0.0, flags=get_hinting_flag())  # type: ignore[no-untyped-call]
     font.draw_glyphs_to_bitmap(antialiased=True)
     mask = np.array(font.get_image(), dtype=np.uint8)
     w, h = font.get_width_height()

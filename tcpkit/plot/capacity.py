@@ -6,22 +6,21 @@
 
 Each figure is built in two parts so that the widgets stay fast: the static
 frame (axes, limits, labels) and the data artists. ``plot_*`` functions draw
-both into an axes; the ``*Renderer`` classes draw the frame once per axis
-range, cache it as a raster and redraw only the data artists per update
-(matplotlib "blitting"), then encode the PNG with zlib level 1.
+both into an axes; the ``*_LAYERS`` specs give the same split to
+:class:`tcpkit.plot.LayerRenderer`, which draws the frame once per axis range
+and blits only the data artists per update.
 """
 
 from __future__ import annotations
 
-import io
 import math
-from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
-from . import COLORS, new_figure, use_cjk_font
+from . import COLORS, Layers, new_figure, use_cjk_font
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
     from ..capacity import DeadPeer, PortTimeline, ServerLimits
 
@@ -29,9 +28,9 @@ __all__ = [
     "plot_port_timeline",
     "plot_dead_peer",
     "plot_server_limits",
-    "PortRenderer",
-    "DeadPeerRenderer",
-    "LimitsRenderer",
+    "PORT_LAYERS",
+    "DEAD_PEER_LAYERS",
+    "LIMITS_LAYERS",
     "nice_ceiling",
 ]
 
@@ -286,99 +285,50 @@ def plot_server_limits(r: ServerLimits, *, ax: Axes | None = None) -> Axes:
 # ---------------------------------------------------------------------------
 
 
-class _BlitRenderer:
-    """A figure whose frame is drawn once per axis range and cached; only data artists are redrawn."""
-
-    def __init__(
-        self,
-        width: float,
-        height: float,
-        dpi: int,
-        frame: Callable[[Axes, Hashable], None],
-        artists: Callable[[Axes], dict[str, Any]],
-        rect: tuple[float, float, float, float],
-    ) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        use_cjk_font()
-        self.fig = Figure(figsize=(width, height), dpi=dpi)
-        self.canvas = FigureCanvasAgg(self.fig)
-        self.ax = self.fig.add_axes(rect)
-        self.frame = frame
-        self.artists = artists(self.ax)
-        self.backgrounds: dict[Hashable, Any] = {}
-        self.limits: dict[Hashable, tuple[Any, Any]] = {}
-
-    def _select(self, key: Hashable) -> None:
-        if key not in self.backgrounds:
-            self.frame(self.ax, key)
-            self.canvas.draw()
-            self.backgrounds[key] = self.canvas.copy_from_bbox(self.fig.bbox)
-            self.limits[key] = (self.ax.get_xlim(), self.ax.get_ylim())
-        else:
-            xl, yl = self.limits[key]
-            self.ax.set_xlim(xl)
-            self.ax.set_ylim(yl)
-        self.canvas.restore_region(self.backgrounds[key])
-
-    def _finish(self) -> bytes:
-        from PIL import Image
-
-        for name, art in self.artists.items():
-            if not name.startswith("_"):
-                for a in art if isinstance(art, list) else [art]:
-                    self.ax.draw_artist(a)
-        w, h = self.canvas.get_width_height()
-        buf = io.BytesIO()
-        Image.frombuffer("RGBA", (w, h), bytes(self.canvas.buffer_rgba()), "raw", "RGBA", 0, 1).save(
-            buf, "png", compress_level=1
-        )
-        return buf.getvalue()
+def _flat(a: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for name, art in a.items():
+        if not name.startswith("_"):
+            out.extend(art if isinstance(art, list) else [art])
+    return out
 
 
-class PortRenderer(_BlitRenderer):
-    """Fast PNG frames of :func:`plot_port_timeline` for the TIME_WAIT calculator."""
-
-    def __init__(self, width: float = 8.0, height: float = 3.6, dpi: int = 80) -> None:
-        super().__init__(width, height, dpi, self._frame, lambda ax: _port_artists(ax, True), (0.11, 0.14, 0.87, 0.76))
-
-    def _frame(self, ax: Axes, key: Hashable) -> None:
-        _port_frame(ax, *key)  # type: ignore[misc]
-        ax.legend(handles=[self.artists[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8,
-                  framealpha=0.9)
-
-    def png(self, tl: PortTimeline) -> bytes:
-        """The PNG of ``tl``."""
-        self._select(_port_key(tl))
-        _port_update(self.artists, tl)
-        return self._finish()
+def _port_setup(fig: Figure, key: Any) -> dict[str, Any]:
+    ax = fig.add_axes((0.11, 0.14, 0.87, 0.76))
+    _port_frame(ax, *key)
+    a = _port_artists(ax, True)
+    ax.legend(handles=[a[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8, framealpha=0.9)
+    return a
 
 
-class DeadPeerRenderer(_BlitRenderer):
-    """Fast PNG frames of :func:`plot_dead_peer` for the keepalive calculator."""
-
-    def __init__(self, width: float = 8.0, height: float = 3.2, dpi: int = 80) -> None:
-        super().__init__(width, height, dpi, lambda ax, key: _dead_frame(ax, float(key)),  # type: ignore[arg-type]
-                         lambda ax: _dead_artists(ax, True), (0.17, 0.15, 0.8, 0.74))
-
-    def png(self, d: DeadPeer) -> bytes:
-        """The PNG of ``d``."""
-        key = _dead_key(d)
-        self._select(key)
-        _dead_update(self.artists, d, key)
-        return self._finish()
+def _port_data(a: dict[str, Any], tl: PortTimeline) -> list[Any]:
+    _port_update(a, tl)
+    return _flat(a)
 
 
-class LimitsRenderer(_BlitRenderer):
-    """Fast PNG frames of :func:`plot_server_limits` for the server-limits calculator."""
+def _dead_setup(fig: Figure, key: Any) -> dict[str, Any]:
+    ax = fig.add_axes((0.17, 0.15, 0.8, 0.74))
+    _dead_frame(ax, float(key))
+    return {**_dead_artists(ax, True), "_xmax": float(key)}
 
-    def __init__(self, width: float = 8.0, height: float = 3.0, dpi: int = 80) -> None:
-        super().__init__(width, height, dpi, lambda ax, key: _limits_frame(ax), lambda ax: _limits_artists(ax, True),
-                         (0.25, 0.16, 0.72, 0.74))
 
-    def png(self, r: ServerLimits) -> bytes:
-        """The PNG of ``r``."""
-        self._select("log")
-        _limits_update(self.artists, r)
-        return self._finish()
+def _dead_data(a: dict[str, Any], d: DeadPeer) -> list[Any]:
+    _dead_update(a, d, a["_xmax"])
+    return _flat(a)
+
+
+def _limits_setup(fig: Figure, key: Any) -> dict[str, Any]:
+    ax = fig.add_axes((0.25, 0.16, 0.72, 0.74))
+    _limits_frame(ax)
+    return _limits_artists(ax, True)
+
+
+def _limits_data(a: dict[str, Any], r: ServerLimits) -> list[Any]:
+    _limits_update(a, r)
+    return _flat(a)
+
+
+#: The widgets' views of the three figures (static frame per axis range, data blitted).
+PORT_LAYERS = Layers(_port_key, _port_setup, _port_data, (8.0, 3.6))
+DEAD_PEER_LAYERS = Layers(_dead_key, _dead_setup, _dead_data, (8.0, 3.2))
+LIMITS_LAYERS = Layers(lambda r: "log", _limits_setup, _limits_data, (8.0, 3.0))

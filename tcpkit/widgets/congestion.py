@@ -14,6 +14,7 @@ whatever the bandwidth (the per-ACK simulator would need ~0.5 M events for
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -22,11 +23,11 @@ import ipywidgets as W
 from .._validate import check_choice
 from ..congestion import CONTROLLERS, Trace, simulate
 from ..linux import LINUX
-from ..plot import new_figure
-from ..plot.congestion import ALGO_LABELS, CwndPainter
+from ..plot import LayerRenderer
+from ..plot.congestion import ALGO_LABELS, cwnd_layers
 from ._base import Explorer
 
-__all__ = ["cwnd_explorer", "CWND_PRESETS", "RANGES", "CwndExplorer", "cwnd_summary", "make_compute"]
+__all__ = ["cwnd_explorer", "CWND_PRESETS", "RANGES", "cwnd_summary", "make_compute"]
 
 #: Starting points of :func:`cwnd_explorer` (bandwidth Mbit/s, RTT ms, buffer segments, duration s).
 CWND_PRESETS: dict[str, dict[str, Any]] = {
@@ -94,28 +95,7 @@ def cwnd_summary(trace: Trace) -> str:
             + "；".join(parts) + "。（按 RTT 轮次推进的模型）")
 
 
-class CwndExplorer(Explorer):
-    """An :class:`Explorer` whose figure is drawn by a persistent :class:`CwndPainter`.
-
-    Same contract as the base class (controls → one pure call → one figure;
-    a ``ValueError``/``TypeError`` from the model is shown as text and the
-    last figure stays), but the axes are reused between updates and only the
-    data is redrawn, which keeps a slider move within the 40 ms budget.
-    """
-
-    def __init__(self, controls: dict[str, Any], compute: Any = None, **kw: Any) -> None:
-        fig = new_figure(8, 5, dpi=80)
-        self.painter = CwndPainter(fig, stable_axes=True)
-        super().__init__(controls, compute or make_compute(), lambda r, _fig: self.painter.draw(r), figsize=(8, 5), dpi=80,
-                         summary=cwnd_summary, render_png=self._paint, **kw)
-        self.fig = fig
-
-    def _paint(self, result: Any) -> bytes:
-        self.painter.draw(result)
-        return self.painter.png()
-
-
-def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> CwndExplorer:
+def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> Explorer:
     """cwnd of one or more algorithms sharing a bottleneck, with phases and events marked.
 
     Parameters
@@ -130,7 +110,7 @@ def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> CwndExplor
 
     Returns
     -------
-    CwndExplorer
+    Explorer
         Display it in a notebook; ``.controls[name].value = x`` also updates it.
 
     Raises
@@ -168,8 +148,9 @@ def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> CwndExplor
         "duration_s": slider(W.FloatSlider, "duration_s", "时长 s"),
     }
 
-    def layout(c: dict[str, Any]) -> Any:
+    def layout(c: Mapping[str, Any]) -> Any:
         sliders = W.VBox([c[k] for k in c if k != "algorithms"])
         return W.HBox([c["algorithms"], sliders])
 
-    return CwndExplorer(controls, make_compute(**fixed), layout=layout)
+    return Explorer(controls, make_compute(**fixed), LayerRenderer(cwnd_layers(stable=True), dpi=80, cache=16),
+                    summary=cwnd_summary, layout=layout)
