@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_controls.py
 
-The floor is measured in the same run: a new 8×4 in matplotlib figure, one line
-plot, PNG at 80 dpi (``_util.floor_ms``). A control row is ``control.value = v``
+The floor is measured in the same run, interleaved with the changes (one plain
+redraw right before each change): a new 8×4 in matplotlib figure, one line plot,
+PNG at 80 dpi (``_util._floor_once``). A control row is ``control.value = v``
 → new PNG bytes through the real traitlets observer, the explorer's PNG cache
 cleared before each change (``_util.time_control``); the target is a median no
 slower than the floor (ratio ≤ 1). The explorers come from the chapters
@@ -18,14 +19,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from _util import Row, floor_ms, format_rows, time_control  # noqa: E402
+from _util import Row, floor_row, format_rows, ratio_row, time_control  # noqa: E402
 
 
 def run() -> list[Row]:
     from chapter_widgets import chapter_widgets, is_live
 
-    floor, fp95 = floor_ms()
-    rows = [Row("floor: new 8x4 in figure, one line, PNG at 80 dpi", floor, "ms", "reference", True, fp95)]
+    rows = [floor_row()]
     done: set[str] = set()
     for cw in chapter_widgets():
         if cw.source in done:
@@ -35,9 +35,8 @@ def run() -> list[Row]:
         for key, control in ex.controls.items():
             if not is_live(control):
                 continue
-            med, p95 = time_control(ex, key)
-            rows.append(Row(f"{cw.chapter}: {cw.source[:34]} {key}"[:64], med, "ms",
-                            f"≤ floor (×{med / floor:.2f})", med <= floor, p95))
+            med, p95, fl = time_control(ex, key)
+            rows.append(ratio_row(f"{cw.chapter}: {cw.source[:34]} {key}"[:64], med, p95, floor_ms=fl))
     return rows
 
 

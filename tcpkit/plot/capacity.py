@@ -69,12 +69,9 @@ def _fmt(n: float) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _port_frame(ax: Axes, ylim: float, duration: float, tuples: int, ports: int, destinations: int) -> None:
+def _port_frame(ax: Axes, ylim: float, duration: float) -> None:
     ax.set_xlim(0, duration)
     ax.set_ylim(0, ylim)
-    ax.axhline(tuples, color=COLORS["black"], lw=1.2, ls="--")
-    ax.text(0.01, tuples, f"可用四元组 {tuples:,}（{ports:,} 端口 × {destinations} 个目的地）", va="bottom", ha="left",
-            fontsize=9, transform=ax.get_yaxis_transform())
     ax.set_xlabel("时间 (s)")
     ax.set_ylabel("被占用的四元组")
     ax.set_title("客户端连向同一服务端时的本地端口：建立中 + TIME_WAIT")
@@ -89,6 +86,9 @@ def _port_artists(ax: Axes, animated: bool) -> dict[str, Any]:
                               animated=animated),
         "fail": ax.fill_between(z, z, z, color=COLORS["red"], alpha=0.15, label="connect() 失败 EADDRNOTAVAIL",
                                 transform=ax.get_xaxis_transform(), animated=animated),
+        "cap": ax.axhline(0.0, color=COLORS["black"], lw=1.2, ls="--", animated=animated),
+        "cap_text": ax.text(0.01, 0.0, "", va="bottom", ha="left", fontsize=9, transform=ax.get_yaxis_transform(),
+                            animated=animated),
         "ex": ax.axvline(-1.0, color=COLORS["red"], lw=1.2, animated=animated),
         "ex_text": ax.text(0.0, 0.5, "", color=COLORS["red"], fontsize=9, va="center", ha="left",
                            transform=ax.get_xaxis_transform(), animated=animated,
@@ -106,6 +106,10 @@ def _port_update(a: dict[str, Any], tl: PortTimeline) -> None:
     a["tw"].set_data(t, o, top)
     failing = [False, *(f > 0 for f in tl.failed)]
     a["fail"].set_data(t, [0] * len(t), [1] * len(t), where=failing)
+    b = tl.budget
+    a["cap"].set_ydata([b.tuples, b.tuples])
+    a["cap_text"].set_y(b.tuples)
+    a["cap_text"].set_text(f"可用四元组 {b.tuples:,}（{b.ports:,} 端口 × {b.destinations} 个目的地）")
     if tl.exhausted_at is not None:
         a["ex"].set_xdata([tl.exhausted_at, tl.exhausted_at])
         lost = max(0.0, tl.rate - tl.budget.max_conn_rate)
@@ -116,9 +120,8 @@ def _port_update(a: dict[str, Any], tl: PortTimeline) -> None:
         a["ex_text"].set_text("")
 
 
-def _port_key(tl: PortTimeline) -> tuple[float, float, int, int, int]:
-    b = tl.budget
-    return nice_ceiling(b.tuples * 1.12), tl.t[-1], b.tuples, b.ports, b.destinations
+def _port_key(tl: PortTimeline) -> tuple[float, float]:
+    return nice_ceiling(tl.budget.tuples * 1.12), tl.t[-1]
 
 
 def plot_port_timeline(tl: PortTimeline, *, ax: Axes | None = None) -> Axes:

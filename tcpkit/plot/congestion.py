@@ -258,7 +258,8 @@ def cwnd_layers(*, stable: bool = False, show_phases: bool = True, show_ssthresh
         events = {e.kind for f in trace.flows for e in f.events}
         legend = (_flow_styles(trace), phases, "fast_retransmit" in events, "timeout" in events,
                   show_ssthresh and _has_ssthresh(trace))
-        return (trace.duration_s, _nice(_cwnd_top(trace), ladder), _nice(max(trace.buffer_pkts * 1.05, 1), ladder),
+        xmax = _nice(trace.duration_s) if stable else trace.duration_s   # fewer static layers while sliding
+        return (xmax, _nice(_cwnd_top(trace), ladder), _nice(max(trace.buffer_pkts * 1.05, 1), ladder),
                 _nice(trace.bandwidth_mbps * 1.2, ladder), legend)
 
     def data(p: SimpleNamespace, trace: Trace) -> list[Any]:

@@ -190,65 +190,17 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
     times += [tm.t_end for tm in timers] + [tm.t_start for tm in timers]
     ts, ys = time_axis(times, unit=max(rtt, 1e-3))
     ymax = ys[-1] if ys else 1.0
-    xs = {"client": 0.0, "server": 1.0}
     lines: list[SeqLine] = []
     texts: list[SeqText] = []
-    for name, x in xs.items():
+    for name, x in _X.items():
         lines.append(SeqLine(x, -0.4, x, ymax + 0.6, ENDPOINT_COLORS[name], 2.2, 1))
         texts.append(SeqText(x, -0.6, "客户端" if name == "client" else "服务端", 11, ENDPOINT_COLORS[name],
                              "center", "bottom"))
-    # squeezed gaps: a small zigzag on both timelines
-    for a, b, ya, yb in zip(ts, ts[1:], ys, ys[1:]):
-        if (b - a) / max(rtt, 1e-3) > 3:
-            ym = (ya + yb) / 2
-            for x in xs.values():
-                lines.append(SeqLine(x - 0.025, ym - 0.12, x + 0.025, ym + 0.12, "white", 5, 2))
-                lines.append(SeqLine(x - 0.025, ym - 0.22, x + 0.025, ym + 0.02, COLORS["grey"], 1, 3))
-                lines.append(SeqLine(x - 0.025, ym - 0.02, x + 0.025, ym + 0.22, COLORS["grey"], 1, 3))
-            texts.append(SeqText(0.5, ym, f"… {b - a:.4g} s …", 7, COLORS["grey"]))
+    _gap_marks(ts, ys, rtt, lines, texts)
     used_t: set[float] = set()
-    arrows: list[SeqArrow] = []
-    crosses: list[tuple[float, float]] = []
-    labels = []
-    placed: list[tuple[float, float]] = []
-
-    def place(xa: float, ya: float, xb: float, yb: float) -> tuple[float, float]:
-        # the first point along the arrow that keeps clear of labels already placed
-        for f in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
-            x, y = xa + (xb - xa) * f, ya + (yb - ya) * f
-            if all(abs(x - px) > 0.42 or abs(y - py) > 0.32 for px, py in placed):
-                break
-        else:
-            x, y = xa + (xb - xa) * 0.5, ya + (yb - ya) * 0.5
-        placed.append((x, y))
-        return x, y
-
-    lost_lines: list[SeqLine] = []
-    for s in trace.segments:
-        x0, x1 = xs[s.sender], xs[s.receiver]
-        y0 = _y_of(ts, ys, s.t_send)
-        used_t.add(round(s.t_send, 9))
-        color = COLORS["red"] if "RST" in s.flags else (COLORS["grey"] if s.retransmission else COLORS["black"])
-        if s.lost:
-            xe = x0 + (x1 - x0) * 0.5
-            ye = _y_of(ts, ys, s.t_send + d / 2)
-            lost_lines.append(SeqLine(x0, y0, xe, ye, COLORS["grey"], 1.2, 4, capstyle="butt", dashed=True))
-            crosses.append((xe, ye))
-            geom = (xe, ye + 0.3, xe, ye + 0.3)   # the label sits just below the red ×
-        else:
-            assert s.t_arrive is not None
-            ye = _y_of(ts, ys, s.t_arrive)
-            used_t.add(round(s.t_arrive, 9))
-            arrows.append(SeqArrow(x0, y0, x1, ye, color))
-            geom = (x0, y0, x1, ye)
-        prefix = "旧 " if s.note.startswith("旧") else ""
-        labels.append((geom, prefix + s.label() + ("（丢失）" if s.lost else ""), color))
-    # short arrows choose first (they have little room); long ones move along their length
-    for g, text, color in sorted(labels, key=lambda L: abs(L[0][3] - L[0][1])):
-        xm, ym = place(*g)
-        texts.append(SeqText(xm, ym, text, 8.5, color, boxed=True, zorder=6))
+    arrows, crosses, lost_lines = _segment_marks(trace, ts, ys, d, texts, used_t)
     for st in changes:
-        x = xs[st.endpoint]
+        x = _X[st.endpoint]
         y = _y_of(ts, ys, st.t)
         used_t.add(round(st.t, 9))
         if st.endpoint == "client":
@@ -256,7 +208,7 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
         else:
             texts.append(SeqText(x + 0.06, y, st.new.name, 9, ENDPOINT_COLORS["server"], "left"))
     for tm in timers:
-        x = xs[tm.endpoint] + (0.025 if tm.endpoint == "client" else -0.025)
+        x = _X[tm.endpoint] + (0.025 if tm.endpoint == "client" else -0.025)
         y0, y1 = _y_of(ts, ys, tm.t_start), _y_of(ts, ys, tm.t_end)
         col = COLORS["purple"] if tm.kind in ("TIME_WAIT", "FIN_WAIT_2") else COLORS["green"]
         lines.append(SeqLine(x, y0, x, y1, col, 3, 2, alpha=0.6, capstyle="butt"))
@@ -275,6 +227,62 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
     return SequenceLayout(xlim=(-0.62, 1.45), ylim=(ymax + 0.8, -1.5),
                           lines=tuple(sorted(lines, key=lambda L: L.zorder)) + tuple(lost_lines),
                           arrows=tuple(arrows), crosses=tuple(crosses), texts=tuple(texts))
+
+
+_X = {"client": 0.0, "server": 1.0}
+
+
+def _gap_marks(ts: list[float], ys: list[float], rtt: float, lines: list[SeqLine], texts: list[SeqText]) -> None:
+    """Squeezed gaps of the time axis: a small zigzag on both timelines and the gap's length."""
+    for a, b, ya, yb in zip(ts, ts[1:], ys, ys[1:]):
+        if (b - a) / max(rtt, 1e-3) > 3:
+            ym = (ya + yb) / 2
+            for x in _X.values():
+                lines.append(SeqLine(x - 0.025, ym - 0.12, x + 0.025, ym + 0.12, "white", 5, 2))
+                lines.append(SeqLine(x - 0.025, ym - 0.22, x + 0.025, ym + 0.02, COLORS["grey"], 1, 3))
+                lines.append(SeqLine(x - 0.025, ym - 0.02, x + 0.025, ym + 0.22, COLORS["grey"], 1, 3))
+            texts.append(SeqText(0.5, ym, f"… {b - a:.4g} s …", 7, COLORS["grey"]))
+
+
+def _segment_marks(trace: Trace, ts: list[float], ys: list[float], d: float, texts: list[SeqText],
+                   used_t: set[float]) -> tuple[list[SeqArrow], list[tuple[float, float]], list[SeqLine]]:
+    """Arrows (delivered), half lines and × (lost) and the boxed label of every segment."""
+    arrows: list[SeqArrow] = []
+    crosses: list[tuple[float, float]] = []
+    lost_lines: list[SeqLine] = []
+    labels = []
+    for s in trace.segments:
+        x0, x1 = _X[s.sender], _X[s.receiver]
+        y0 = _y_of(ts, ys, s.t_send)
+        used_t.add(round(s.t_send, 9))
+        color = COLORS["red"] if "RST" in s.flags else (COLORS["grey"] if s.retransmission else COLORS["black"])
+        if s.lost:
+            xe = x0 + (x1 - x0) * 0.5
+            ye = _y_of(ts, ys, s.t_send + d / 2)
+            lost_lines.append(SeqLine(x0, y0, xe, ye, COLORS["grey"], 1.2, 4, capstyle="butt", dashed=True))
+            crosses.append((xe, ye))
+            geom = (xe, ye + 0.3, xe, ye + 0.3)   # the label sits just below the red ×
+        else:
+            assert s.t_arrive is not None
+            ye = _y_of(ts, ys, s.t_arrive)
+            used_t.add(round(s.t_arrive, 9))
+            arrows.append(SeqArrow(x0, y0, x1, ye, color))
+            geom = (x0, y0, x1, ye)
+        prefix = "旧 " if s.note.startswith("旧") else ""
+        labels.append((geom, prefix + s.label() + ("（丢失）" if s.lost else ""), color))
+    # short arrows choose first (they have little room); long ones move along their length, each to the
+    # first point that keeps clear of the labels already placed
+    placed: list[tuple[float, float]] = []
+    for (xa, ya, xb, yb), text, color in sorted(labels, key=lambda L: abs(L[0][3] - L[0][1])):
+        for f in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
+            x, y = xa + (xb - xa) * f, ya + (yb - ya) * f
+            if all(abs(x - px) > 0.42 or abs(y - py) > 0.32 for px, py in placed):
+                break
+        else:
+            x, y = xa + (xb - xa) * 0.5, ya + (yb - ya) * 0.5
+        placed.append((x, y))
+        texts.append(SeqText(x, y, text, 8.5, color, boxed=True, zorder=6))
+    return arrows, crosses, lost_lines
 
 
 def _draw_geometry(ax: Axes, lay: SequenceLayout) -> list[Any]:

@@ -167,14 +167,13 @@ def plot_rto(series: RtoSeries, *, fig: Figure | None = None) -> Figure:
 
 
 def _window_key(r: tuple[FlowTrace, int]) -> tuple[Any, ...]:
-    trace, _ = r
-    return (trace.rcv_buf, trace.steps[-1].time)
+    trace, _ = r   # the buffer axis on a 1-2-5 ladder: most buffer sizes reuse a cached static layer
+    return (nice_ceil(trace.rcv_buf / _KIB), trace.steps[-1].time)
 
 
 def _window_setup(fig: Figure, key: tuple[Any, ...]) -> Any:
-    buf, tmax = key
+    span, tmax = key
     top, bot = fig.subplots(2, 1, height_ratios=[1, 2.6])
-    span = buf / _KIB
     top.set_autoscale_on(False)
     top.set_xlim(-0.5 * span, 1.5 * span)
     top.set_ylim(-0.5, 0.5)
@@ -193,7 +192,6 @@ def _window_setup(fig: Figure, key: tuple[Any, ...]) -> Any:
     bot.set_xlim(0, tmax)
     bot.set_ylim(0, span * 1.12)
     bot.locator_params(nbins=6)
-    bot.axhline(span, color=COLORS["grey"], lw=0.8, ls=":")
     bot.set_xlabel("时间 (s)（红色背景：零窗口；竖线：上图的时刻）")
     bot.set_ylabel("KiB")
     _proxy_legend(bot, [
@@ -238,6 +236,7 @@ def _window_dynamic(axes: Any, r: tuple[FlowTrace, int]) -> list[Any]:
     if probes:
         out += bot.plot(probes, [0.0] * len(probes), "v", color=COLORS["red"], ms=7, clip_on=False)
     out.append(bot.axvline(s.time, color=COLORS["black"], lw=1))
+    out.append(bot.axhline(trace.rcv_buf / _KIB, color=COLORS["grey"], lw=0.8, ls=":"))
     return out
 
 
