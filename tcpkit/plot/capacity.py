@@ -20,7 +20,6 @@ from . import COLORS, Layers, new_figure, use_cjk_font
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from ..capacity import DeadPeer, PortTimeline, ServerLimits
 
@@ -124,30 +123,6 @@ def _port_key(tl: PortTimeline) -> tuple[float, float]:
     return nice_ceiling(tl.budget.tuples * 1.12), tl.t[-1]
 
 
-def plot_port_timeline(tl: PortTimeline, *, ax: Axes | None = None) -> Axes:
-    """Stacked area of 4-tuples held open and in TIME_WAIT, the capacity line and the exhaustion time.
-
-    Parameters
-    ----------
-    tl : PortTimeline
-        From :func:`tcpkit.capacity.port_timeline`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure by default.
-
-    Returns
-    -------
-    Axes
-    """
-    use_cjk_font()
-    if ax is None:
-        ax = new_figure(8, 3.6).add_subplot()
-    _port_frame(ax, *_port_key(tl))
-    a = _port_artists(ax, False)
-    _port_update(a, tl)
-    ax.legend(handles=[a[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8, framealpha=0.9)
-    return ax
-
-
 # ---------------------------------------------------------------------------
 # dead-peer detection: keepalive vs retransmission
 # ---------------------------------------------------------------------------
@@ -202,29 +177,6 @@ def _dead_key(d: DeadPeer) -> float:
     return nice_ceiling(max(d.keepalive.detect_time, d.retransmit.give_up) * 1.08)
 
 
-def plot_dead_peer(d: DeadPeer, *, ax: Axes | None = None) -> Axes:
-    """Two timelines: keepalive probes on an idle connection, retransmissions of unacknowledged data.
-
-    Parameters
-    ----------
-    d : DeadPeer
-        From :func:`tcpkit.capacity.dead_peer`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure by default.
-
-    Returns
-    -------
-    Axes
-    """
-    use_cjk_font()
-    if ax is None:
-        ax = new_figure(8, 3.2).add_subplot()
-    xmax = _dead_key(d)
-    _dead_frame(ax, xmax)
-    _dead_update(_dead_artists(ax, False), d, xmax)
-    return ax
-
-
 # ---------------------------------------------------------------------------
 # server limits
 # ---------------------------------------------------------------------------
@@ -261,28 +213,6 @@ def _limits_update(a: dict[str, Any], r: ServerLimits) -> None:
         txt.set_text(f"{_fmt(v)}{extra}" + ("  ← 瓶颈" if key == r.bottleneck else ""))
 
 
-def plot_server_limits(r: ServerLimits, *, ax: Axes | None = None) -> Axes:
-    """Horizontal bars of the three bounds (log scale), the smallest in red.
-
-    Parameters
-    ----------
-    r : ServerLimits
-        From :func:`tcpkit.capacity.server_limits`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure by default.
-
-    Returns
-    -------
-    Axes
-    """
-    use_cjk_font()
-    if ax is None:
-        ax = new_figure(8, 3.0).add_subplot()
-    _limits_frame(ax)
-    _limits_update(_limits_artists(ax, False), r)
-    return ax
-
-
 # ---------------------------------------------------------------------------
 # renderers for the widgets
 # ---------------------------------------------------------------------------
@@ -296,8 +226,7 @@ def _flat(a: dict[str, Any]) -> list[Any]:
     return out
 
 
-def _port_setup(fig: Figure, key: Any) -> dict[str, Any]:
-    ax = fig.add_axes((0.11, 0.14, 0.87, 0.76))
+def _port_on(ax: Axes, key: Any) -> dict[str, Any]:
     _port_frame(ax, *key)
     a = _port_artists(ax, True)
     ax.legend(handles=[a[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8, framealpha=0.9)
@@ -309,8 +238,7 @@ def _port_data(a: dict[str, Any], tl: PortTimeline) -> list[Any]:
     return _flat(a)
 
 
-def _dead_setup(fig: Figure, key: Any) -> dict[str, Any]:
-    ax = fig.add_axes((0.17, 0.15, 0.8, 0.74))
+def _dead_on(ax: Axes, key: Any) -> dict[str, Any]:
     _dead_frame(ax, float(key))
     return {**_dead_artists(ax, True), "_xmax": float(key)}
 
@@ -320,8 +248,7 @@ def _dead_data(a: dict[str, Any], d: DeadPeer) -> list[Any]:
     return _flat(a)
 
 
-def _limits_setup(fig: Figure, key: Any) -> dict[str, Any]:
-    ax = fig.add_axes((0.25, 0.16, 0.72, 0.74))
+def _limits_on(ax: Axes, _key: Any) -> dict[str, Any]:
     _limits_frame(ax)
     return _limits_artists(ax, True)
 
@@ -331,7 +258,38 @@ def _limits_data(a: dict[str, Any], r: ServerLimits) -> list[Any]:
     return _flat(a)
 
 
+def _layers(key: Any, on: Any, data: Any, size: tuple[float, float], rect: tuple[float, ...]) -> Layers:
+    return Layers(key, lambda fig, k: on(fig.add_axes(rect), k), data, size)
+
+
+def _plot(layers: Layers, on: Any, result: Any, ax: Axes | None) -> Axes:
+    use_cjk_font()
+    if ax is None:
+        ax = new_figure(*layers.size(None)).add_subplot()
+    for a in layers.data(on(ax, layers.key(result)), result):
+        a.set_animated(False)
+    return ax
+
+
 #: The widgets' views of the three figures (static frame per axis range, data blitted).
-PORT_LAYERS = Layers(_port_key, _port_setup, _port_data, (8.0, 3.6))
-DEAD_PEER_LAYERS = Layers(_dead_key, _dead_setup, _dead_data, (8.0, 3.2))
-LIMITS_LAYERS = Layers(lambda r: "log", _limits_setup, _limits_data, (8.0, 3.0))
+PORT_LAYERS = _layers(_port_key, _port_on, _port_data, (8.0, 3.6), (0.11, 0.14, 0.87, 0.76))
+DEAD_PEER_LAYERS = _layers(_dead_key, _dead_on, _dead_data, (8.0, 3.2), (0.17, 0.15, 0.8, 0.74))
+LIMITS_LAYERS = _layers(lambda r: "log", _limits_on, _limits_data, (8.0, 3.0), (0.25, 0.16, 0.72, 0.74))
+
+
+def plot_port_timeline(tl: PortTimeline, *, ax: Axes | None = None) -> Axes:
+    """Stacked area of 4-tuples held open and in TIME_WAIT (from :func:`tcpkit.capacity.port_timeline`),
+    the capacity line and the exhaustion time, into ``ax`` (a new figure by default); returns the axes."""
+    return _plot(PORT_LAYERS, _port_on, tl, ax)
+
+
+def plot_dead_peer(d: DeadPeer, *, ax: Axes | None = None) -> Axes:
+    """Two timelines (from :func:`tcpkit.capacity.dead_peer`): keepalive probes on an idle connection and
+    retransmissions of unacknowledged data, into ``ax`` (a new figure by default); returns the axes."""
+    return _plot(DEAD_PEER_LAYERS, _dead_on, d, ax)
+
+
+def plot_server_limits(r: ServerLimits, *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of the three bounds of :func:`tcpkit.capacity.server_limits` (log scale), the
+    smallest in red, into ``ax`` (a new figure by default); returns the axes."""
+    return _plot(LIMITS_LAYERS, _limits_on, r, ax)

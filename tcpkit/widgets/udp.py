@@ -41,6 +41,13 @@ def _sweep(protocol: str, window: int, seq_bits: int, rtt: float, timer: str, ti
                          ack_loss=ack_loss, jitter=jitter)
 
 
+def _preset(defaults: dict[str, Any], preset: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(preset) - set(defaults)
+    if unknown:
+        raise ValueError(f"preset must use the names {', '.join(defaults)}, got {', '.join(sorted(unknown))}")
+    return {**defaults, **preset}
+
+
 def arq_panel(*, protocol: str = "gbn", n_packets: int = 20, window: int = 4, seq_bits: int = 3,
               rtt: float = 0.1, loss: float = 0.1, ack_loss: float = 0.0, jitter: float = 0.0,
               timer: str = "fixed", timeout: float = 0.25, seed: int = 0) -> ArqPanel:
@@ -98,12 +105,8 @@ def arq_explorer(**preset: Any) -> Explorer:
     """
     import ipywidgets as W
 
-    v = {"protocol": "gbn", "n_packets": 20, "window": 4, "seq_bits": 3, "rtt": 0.1, "loss": 0.1,
-         "ack_loss": 0.0, "jitter": 0.0, "timer": "fixed", "timeout": 0.25, "seed": 0}
-    unknown = set(preset) - set(v)
-    if unknown:
-        raise ValueError(f"preset must use the names {', '.join(v)}, got {', '.join(sorted(unknown))}")
-    v.update(preset)
+    v = _preset({"protocol": "gbn", "n_packets": 20, "window": 4, "seq_bits": 3, "rtt": 0.1, "loss": 0.1,
+                 "ack_loss": 0.0, "jitter": 0.0, "timer": "fixed", "timeout": 0.25, "seed": 0}, preset)
     style = {"description_width": "initial"}
     lay = W.Layout(width="250px")
     controls = {
@@ -172,11 +175,7 @@ def hol_explorer(**preset: Any) -> Explorer:
     """
     import ipywidgets as W
 
-    v = {"n_streams": 3, "packets_per_stream": 4, "lost": 1, "rtt": 0.1, "tx_time": 0.005}
-    unknown = set(preset) - set(v)
-    if unknown:
-        raise ValueError(f"preset must use the names {', '.join(v)}, got {', '.join(sorted(unknown))}")
-    v.update(preset)
+    v = _preset({"n_streams": 3, "packets_per_stream": 4, "lost": 1, "rtt": 0.1, "tx_time": 0.005}, preset)
     style = {"description_width": "initial"}
     lay = W.Layout(width="260px")
     controls = {
