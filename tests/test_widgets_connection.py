@@ -52,14 +52,31 @@ def test_sequence_explorer_scenario_dropdown_and_rtt():
 def test_sequence_explorer_error_is_shown_and_recovers():
     ex = sequence_explorer("lost_fin1")
     good_png = ex.png()
-    ex.controls["losses"].max = 100
-    ex.controls["losses"].value = 60            # run_scenario allows [0, 50]
+    real = ex.compute
+    ex.compute = lambda scenario, **kw: run_scenario(scenario, **{**kw, "losses": 60})   # run_scenario allows [0, 50]
+    ex.controls["rtt"].value = 0.2
     assert ex.error == "losses must be in [0, 50], got 60"
     assert "losses must be in [0, 50], got 60" in ex.message.value
     assert ex.png() == good_png
+    ex.compute = real
     ex.controls["losses"].value = 2
     assert ex.error is None and ex.message.value == ""
     assert len(ex.result.sent_by("client", "FIN+ACK")) == 3
+
+
+def test_sequence_explorer_fits_and_disables_controls_per_scenario():
+    ex = sequence_explorer("lost_syn", losses=3)
+    top = ex.controls["losses"].max                  # more losses than SYNs sent change nothing
+    assert run_scenario("lost_syn", losses=top).gave_up_at is not None
+    assert run_scenario("lost_syn", losses=top + 1).segments == run_scenario("lost_syn", losses=top).segments
+    assert not ex.controls["syn_retries"].disabled and ex.controls["synack_retries"].disabled
+    assert "synack_retries 不起作用" in ex.note.value
+    ex.controls["syn_retries"].value = 7              # the connection still succeeds: the deadline answers
+    assert "syn_retries=7" in ex.summary.value and ex.controls["losses"].max > top
+    ex.controls["scenario"].value = "lost_ack3"        # with data after the ACK, one loss is all that matters
+    assert ex.controls["losses"].max == 1 and ex.controls["losses"].value == 1
+    ex.controls["scenario"].value = "handshake"
+    assert all(ex.controls[k].disabled for k in CONTROLLED if k != "rtt") and "只有 RTT 起作用" in ex.note.value
 
 
 def test_sequence_explorer_cache_returns_same_picture():

@@ -282,7 +282,10 @@ def framing_demo(messages: str = "GET /a|GET /b|GET /c", *, method: str = "none"
 
     def summary(r: Any) -> str:
         got = "，".join(repr(m.decode("utf-8", "replace")) for m in r.received[:12])
-        return f"读端得到 {len(r.received)} 条：{got}" + ("" if r.ok else "（与发送的消息不一致）")
+        sizes = [sg.length for sg in r.segments]
+        return (f"TCP 把 {len(r.stream)} 字节切成 {len(sizes)} 段（每段 1–{c['max_segment'].value} 字节，"
+                f"最长 {max(sizes, default=0)}），读端调用 recv({c['read_size'].value}) {len(r.reads)} 次，"
+                f"得到 {len(r.received)} 条：{got}" + ("" if r.ok else "（与发送的消息不一致）"))
 
     def draw(r: Any, fig: Any) -> None:
         plot_framing(r, fig=fig)

@@ -158,6 +158,11 @@ def _ka_summary(d: DeadPeer) -> str:
             "两种情况应用都收到 ETIMEDOUT。")
 
 
+def _ka_inactive(*, user_timeout: float, **_: Any) -> dict[str, str]:
+    # tcp_write_timeout(): with TCP_USER_TIMEOUT set, it (not tcp_retries2) decides when to give up
+    return {"retries": "设置了 TCP_USER_TIMEOUT，由它决定何时放弃，tcp_retries2 不起作用"} if user_timeout > 0 else {}
+
+
 def keepalive_explorer(preset: str = "default", **overrides: Any) -> Explorer:
     """When a silently dead peer is noticed: keepalive probes vs data retransmissions.
 
@@ -207,7 +212,7 @@ def keepalive_explorer(preset: str = "default", **overrides: Any) -> Explorer:
     }
     from ..plot.capacity import DEAD_PEER_LAYERS
 
-    return Explorer(controls, dead_peer, _view(DEAD_PEER_LAYERS), summary=_ka_summary,
+    return Explorer(controls, dead_peer, _view(DEAD_PEER_LAYERS), summary=_ka_summary, inactive=_ka_inactive,
                     layout=rows([["idle", "interval", "probes", "user_timeout"], ["rto", "retries"]]))
 
 

@@ -83,15 +83,22 @@ def make_compute(losses: tuple[float, ...] = (), initial_ssthresh: float | None 
     return compute
 
 
-def cwnd_summary(trace: Trace) -> str:
-    """One HTML sentence per flow: goodput, fast retransmits, timeouts (Chinese)."""
+def cwnd_summary(trace: Trace, loss_rate: float | None = None) -> str:
+    """One HTML sentence per flow: goodput, fast retransmits, timeouts, drops (Chinese).
+
+    With ``loss_rate`` the random-loss rate and the drops it should cause are named too
+    (a small rate may drop nothing in a short run: the sentence still says what it means).
+    """
     parts = []
     for f in trace.flows:
         parts.append(
             f"<b>{html.escape(ALGO_LABELS.get(f.algorithm, f.algorithm))}</b>：平均吞吐 {f.goodput_mbps:.2f} Mbit/s，"
-            f"快速重传 {f.fast_retransmits} 次，超时 {f.timeouts} 次"
+            f"快速重传 {f.fast_retransmits} 次，超时 {f.timeouts} 次，丢包 {f.drops} 个"
         )
-    return (f"瓶颈 {trace.bandwidth_mbps:g} Mbit/s，BDP ≈ {trace.bdp_pkts:.0f} 段，缓冲 {trace.buffer_pkts} 段。"
+    sent = sum(f.sent for f in trace.flows)
+    rand = ("" if loss_rate is None else
+            f"随机丢包率 {loss_rate:.2%}：{sent:,} 个段中期望随机丢 {loss_rate * sent:.1f} 个（其余丢包是缓冲溢出）。")
+    return (f"瓶颈 {trace.bandwidth_mbps:g} Mbit/s，BDP ≈ {trace.bdp_pkts:.0f} 段，缓冲 {trace.buffer_pkts} 段。{rand}"
             + "；".join(parts) + "。（按 RTT 轮次推进的模型）")
 
 
@@ -153,4 +160,4 @@ def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> Explorer:
         return W.HBox([c["algorithms"], sliders])
 
     return Explorer(controls, make_compute(**fixed), LayerRenderer(cwnd_layers(stable=True), dpi=80, cache=16),
-                    summary=cwnd_summary, layout=layout)
+                    summary=lambda tr: cwnd_summary(tr, controls["loss_rate"].value), layout=layout)

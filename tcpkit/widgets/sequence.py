@@ -144,7 +144,8 @@ def sequence_explorer(scenario: str = "handshake", **params: Any) -> Explorer:
             losses = controls["losses"]
             top = _max_losses(scenario, items(scenario, {k: v for k, v in values.items() if k != "losses"}))
             with losses.hold_trait_notifications():
-                losses.max = max(top, losses.value)
+                losses.value = min(losses.value, top)
+                losses.max = top
         if not rel:
             return dict.fromkeys(_WHY, "本场景没有丢包、重传或孤儿 FIN_WAIT_2，只有 RTT 起作用")
         return {k: _WHY[k] for k in _WHY if k not in rel}
