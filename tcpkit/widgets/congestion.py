@@ -52,7 +52,7 @@ RANGES: dict[str, tuple[float, float, float]] = {
     "bandwidth_mbps": (1.0, 100.0, 1.0),
     "rtt_ms": (20, 300, 5),
     "buffer_pkts": (1, 500, 1),
-    "loss_rate": (0.0, 0.02, 0.0005),
+    "loss_rate": (0.0, 0.02, 0.001),   # a finer step does not move with the keyboard in JupyterLab
     "initial_cwnd": (1, 100, 1),
     "duration_s": (2.0, 30.0, 1.0),
 }

@@ -36,7 +36,7 @@ class ArqPanel:
 @lru_cache(maxsize=256)
 def _sweep(protocol: str, window: int, seq_bits: int, rtt: float, timer: str, timeout: float,
            ack_loss: float, jitter: float) -> tuple[tuple[float, float], ...]:
-    return goodput_sweep(protocol, _SWEEP_LOSSES, seeds=(0, 1), n_packets=_SWEEP_N, window=window,
+    return goodput_sweep(protocol, _SWEEP_LOSSES, seeds=(0,), n_packets=_SWEEP_N, window=window,
                          seq_bits=seq_bits, rtt=rtt, tx_time=_TX, timer=timer, timeout=timeout,
                          ack_loss=ack_loss, jitter=jitter)
 

@@ -396,7 +396,9 @@ def test_every_slider_answers_in_jupyterlab(lab: Lab, lab_page: Any, rel: str) -
             try:
                 moved = move_slider(page, box, slider)
             except Exception as exc:  # the wait timed out: neither the figure nor the text changed
-                pytest.fail(f"{rel}: explorer #{n}, slider {label!r}: no new figure or text ({exc})", pytrace=False)
+                shown = box.evaluate("(b) => b.innerText")[-600:]
+                pytest.fail(f"{rel}: explorer #{n}, slider {label!r}: no new figure or text ({exc}); "
+                            f"the explorer shows: {shown}", pytrace=False)
             if moved is None:
                 continue
             ms, _figure_changed = moved   # the figure or the text under it answered (else: timeout above)
