@@ -107,7 +107,7 @@ def step_value(control: Any) -> Any:
         opts = [o[1] if isinstance(o, tuple) else o for o in control.options]
         extra = [o for o in opts if o not in v]
         return tuple(v) + (extra[0],) if extra else tuple(v)[:-1]
-    if isinstance(control, W.Dropdown | W.ToggleButtons | W.Select | W.RadioButtons):
+    if isinstance(control, W.Dropdown | W.ToggleButtons | W.Select | W.RadioButtons | W.SelectionSlider):
         opts = [o[1] if isinstance(o, tuple) else o for o in control.options]
         i = opts.index(v)
         return opts[i + 1] if i + 1 < len(opts) else opts[i - 1]

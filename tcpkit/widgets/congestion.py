@@ -52,12 +52,18 @@ RANGES: dict[str, tuple[float, float, float]] = {
     "bandwidth_mbps": (1.0, 100.0, 1.0),
     "rtt_ms": (20, 300, 5),
     "buffer_pkts": (1, 500, 1),
-    "loss_rate": (0.0, 0.02, 0.001),   # a finer step does not move with the keyboard in JupyterLab
+    "loss_rate": (0.0, 0.02, 0.001),
     "initial_cwnd": (1, 100, 1),
     "duration_s": (2.0, 30.0, 1.0),
 }
 
 _STYLE = {"description_width": "initial"}
+
+
+def _loss_options(current: float) -> list[tuple[str, float]]:
+    lo, hi, step = RANGES["loss_rate"]
+    vals = sorted({round(lo + k * step, 6) for k in range(round((hi - lo) / step) + 1)} | {float(current)})
+    return [(f"{v:.2%}", v) for v in vals]
 
 
 @lru_cache(maxsize=128)
@@ -150,7 +156,10 @@ def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> Explorer:
         "bandwidth_mbps": slider(W.FloatSlider, "bandwidth_mbps", "带宽 Mbit/s"),
         "rtt_ms": slider(W.IntSlider, "rtt_ms", "RTT ms"),
         "buffer_pkts": slider(W.IntSlider, "buffer_pkts", "缓冲 段"),
-        "loss_rate": slider(W.FloatSlider, "loss_rate", "随机丢包率", readout_format=".4f"),
+        # a SelectionSlider (steps are option indices): a FloatSlider of 0.001 steps does not move with the keyboard
+        "loss_rate": W.SelectionSlider(options=_loss_options(values["loss_rate"]), value=values["loss_rate"],
+                                       description="随机丢包率", style=_STYLE, continuous_update=False,
+                                       layout=W.Layout(width="300px")),
         "initial_cwnd": slider(W.IntSlider, "initial_cwnd", "初始 cwnd 段"),
         "duration_s": slider(W.FloatSlider, "duration_s", "时长 s"),
     }
