@@ -221,21 +221,26 @@ def _arq_panel_data(parts: dict[str, Any], panel: Any) -> list[Any]:
 ARQ_LAYERS = Layers(_arq_key, _arq_setup, _arq_panel_data, lambda key: (10.0, 2.2 + 1.6 * len(key[0])))
 
 
-def _hol_key(r: HolResult) -> tuple[int, float]:
-    return r.n_streams, _nice_ceiling(max(r.tcp_done, r.quic_done) * 1.05)
+_MAX_STREAMS = 16  # hol_compare's n_streams limit
 
 
-def _hol_setup(fig: Figure, key: tuple[int, float]) -> dict[str, Any]:
+def _hol_key(r: HolResult) -> float:
+    # the stream rows (y limits, labels) are data: only the time axis is in the cached static layer
+    return _nice_ceiling(max(r.tcp_done, r.quic_done) * 1.05)
+
+
+def _hol_setup(fig: Figure, xmax: float) -> dict[str, Any]:
     from matplotlib.collections import LineCollection
 
-    n, xmax = key
     axes = fig.subplots(2, 1, sharex=True, gridspec_kw=dict(left=0.12, right=0.98, bottom=0.12, top=0.93,
                                                             hspace=0.32))
-    parts: dict[str, Any] = {}
+    parts: dict[str, Any] = {"axes": axes}
     for k, ax in enumerate(axes):
-        ax.set_yticks(range(n), [f"流 {s}" for s in range(n)])
-        ax.set_ylim(n - 0.5, -0.5)
+        ax.set_yticks([])
         ax.set_xlim(0, xmax)
+        for s in range(_MAX_STREAMS):
+            parts[f"name{k}_{s}"] = _animated(ax.text(-0.01, s, f"流 {s}", ha="right", va="center", fontsize=10,
+                                                      transform=ax.get_yaxis_transform()))
         ax.grid(axis="x", alpha=0.3)
         parts[f"seg{k}"] = _animated(ax.add_collection(LineCollection([], linewidths=3, alpha=0.35)))
         parts[f"arr{k}"] = _animated(ax.scatter([], [], marker="|", s=90, linewidths=1.5))
@@ -253,6 +258,10 @@ def _hol_setup(fig: Figure, key: tuple[int, float]) -> dict[str, Any]:
 def _hol_data(p: dict[str, Any], r: HolResult) -> list[Any]:
     cols = [COLORS[_PALETTE[s % len(_PALETTE)]] for s in range(r.n_streams)]
     lost_s = r.lost % r.n_streams if r.lost is not None else -1
+    for k, ax in enumerate(p["axes"]):
+        ax.set_ylim(r.n_streams - 0.5, -0.5)
+        for s in range(_MAX_STREAMS):
+            p[f"name{k}_{s}"].set_visible(s < r.n_streams)
     for k, ready in enumerate((r.tcp_ready, r.quic_ready)):
         segs, seg_cols, arr, rdy, pc = [], [], [], [], []
         for s in range(r.n_streams):
@@ -276,7 +285,7 @@ def _hol_data(p: dict[str, Any], r: HolResult) -> list[Any]:
                                 f"干等合计 {blocked * 1000:.0f} ms")
         p[f"lost{k}"].set_visible(lost_s >= 0)
         p[f"lost{k}"].set_y(lost_s)
-    return list(p.values())
+    return [a for name, a in p.items() if name != "axes"]
 
 
 #: The HOL figure: TCP above, QUIC below; per stream when each chunk arrived (|) and became readable (●).
