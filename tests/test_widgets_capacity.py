@@ -10,7 +10,6 @@ from tcpkit.plot.capacity import (
     DEAD_PEER_LAYERS,
     LIMITS_LAYERS,
     PORT_LAYERS,
-    nice_ceiling,
     plot_dead_peer,
     plot_port_timeline,
     plot_server_limits,
@@ -112,7 +111,7 @@ def test_renderer_matches_static_plot_size():
 def test_static_plots():
     fig = new_figure(8, 3.6)
     ax = plot_port_timeline(port_timeline(rate=900), ax=fig.add_subplot())
-    assert ax.get_ylim()[1] == nice_ceiling(28232 * 1.12)
+    assert ax.get_ylim()[1] == 50000 >= 28232 * 1.12   # 1-2-5 ladder
     assert fig_to_png(fig).startswith(PNG)
     ax = plot_dead_peer(dead_peer())
     assert ax.get_xlim()[1] >= 7875

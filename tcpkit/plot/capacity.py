@@ -120,7 +120,9 @@ def _port_update(a: dict[str, Any], tl: PortTimeline) -> None:
 
 
 def _port_key(tl: PortTimeline) -> tuple[float, float]:
-    return nice_ceiling(tl.budget.tuples * 1.12), tl.t[-1]
+    # y limit on a 1-2-5 ladder: moving the destinations or the port range mostly reuses the static layer
+    top = tl.budget.tuples * 1.12
+    return next(m * 10.0 ** k for k in range(0, 20) for m in (1, 2, 5) if m * 10.0 ** k >= top), tl.t[-1]
 
 
 # ---------------------------------------------------------------------------
