@@ -89,6 +89,18 @@ def _arq_axes(ax: Axes, xmax: float, title: str) -> dict[str, Any]:
     }
 
 
+_MARKERS: dict[int, Any] = {}
+
+
+def _marker(seq: int) -> Any:
+    """The mathtext marker of a sequence number, parsed once (parsing is most of a marker's cost)."""
+    if seq not in _MARKERS:
+        from matplotlib.markers import MarkerStyle
+
+        _MARKERS[seq] = MarkerStyle(f"${seq}$")
+    return _MARKERS[seq]
+
+
 def _arq_data(row: dict[str, Any], run: ArqResult) -> list[Any]:
     """Set one timeline's artists from ``run``; returns the artists to draw."""
     from matplotlib.lines import Line2D
@@ -126,7 +138,7 @@ def _arq_data(row: dict[str, Any], run: ArqResult) -> list[Any]:
         ln = pool.get((seq, again))
         if ln is None:
             ln = pool[(seq, again)] = _animated(row["ax"].add_line(Line2D(
-                [], [], ls="none", marker=f"${seq}$", ms=6 + 2 * (len(str(seq)) - 1),
+                [], [], ls="none", marker=_marker(seq), ms=6 + 2 * (len(str(seq)) - 1),
                 color=COLORS["orange"] if again else COLORS["blue"])))
         ln.set_data(gx, [1.16] * len(gx))
     status = f"完成于 {run.finish_time:.3f} s" if run.completed else "未完成"
