@@ -52,7 +52,8 @@ def run() -> list[Row]:
         ex = cwnd_explorer(preset=preset, **({"algorithms": algs} if algs else {}))
         for key, (lo, hi, step) in RANGES.items():
             integer = isinstance(step, int)
-            vals = _sweep(lo, hi, 32, integer)
+            opts = getattr(ex.controls[key], "options", None)   # the loss-rate SelectionSlider
+            vals = [v for _, v in opts] if opts else _sweep(lo, hi, 32, integer)
             rows.append(time_explorer(ex, key, vals, name=f"cwnd_explorer[{preset}{'+5 flows' if algs else ''}]: {key}"))
             ex.controls[key].value = ex.controls[key].value  # keep the last value
         # the worst corner: shortest RTT, longest duration, five flows

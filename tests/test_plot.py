@@ -47,3 +47,83 @@ def test_png_rendering_is_deterministic():
         return fig_to_png(fig)
 
     assert draw() == draw()
+
+
+# --- the one fast path: every widget view is a Layers spec drawn by LayerRenderer ---------------------
+
+
+def _views():
+    """(name, layers, two results) for every Layers spec in tcpkit.plot."""
+    from tcpkit.arq import PROTOCOLS
+    from tcpkit.capacity import dead_peer, port_timeline, server_limits
+    from tcpkit.congestion import simulate
+    from tcpkit.connection import run_scenario
+    from tcpkit.flow import simulate_flow
+    from tcpkit.mss import compare
+    from tcpkit.plot import capacity, congestion, connection, syncookie, transport, udp
+    from tcpkit.queues import compare_syncookies
+    from tcpkit.quic import hol_compare
+    from tcpkit.rto import rto_scenario
+    from tcpkit.syncookie import cookie_handshake
+    from tcpkit.widgets.udp import arq_panel
+
+    flood = [compare_syncookies(duration=20.0, attack_start=5.0, dt=0.05, contrast_dt=0.1, attack_rate=r)
+             for r in (1e3, 1e4)]
+    trace = [simulate(a, bandwidth_mbps=10, rtt_ms=40, buffer_pkts=20, duration_s=4, granularity="round")
+             for a in ("reno", ["reno", "cubic"])]
+    return [
+        ("rto", transport.RTO_LAYERS, [rto_scenario(), rto_scenario(seed=5)]),
+        ("window", transport.WINDOW_LAYERS, [(simulate_flow(duration=1.0), 300), (simulate_flow(duration=1.0), 700)]),
+        ("mss", transport.MSS_LAYERS, [compare(20000, loss=0.02), compare(20000, loss=0.021)]),
+        ("port", capacity.PORT_LAYERS, [port_timeline(rate=900), port_timeline(rate=300)]),
+        ("dead", capacity.DEAD_PEER_LAYERS, [dead_peer(), dead_peer(idle=60, interval=10, probes=3)]),
+        ("limits", capacity.LIMITS_LAYERS, [server_limits(), server_limits(fd_limit=1024)]),
+        ("cookie", syncookie.COOKIE_LAYERS, [cookie_handshake("192.0.2.1", "198.51.100.7", 40000, 80, 1000, m,
+                                                              minute=71577) for m in (1460, 536)]),
+        ("flood", syncookie.flood_layers(20.0, 5.0), flood),
+        ("arq", udp.ARQ_LAYERS, [arq_panel(protocol="all"), arq_panel(protocol=next(iter(PROTOCOLS)))]),
+        ("hol", udp.HOL_LAYERS, [hol_compare(), hol_compare(n_streams=5, lost=3)]),
+        ("sequence", connection.SEQUENCE_LAYERS, [run_scenario("lost_syn", losses=2), run_scenario("handshake")]),
+        ("fsm", connection.FSM_LAYERS, [(run_scenario("active_close"), 3), (run_scenario("lost_syn"), 5)]),
+        ("cwnd", congestion.cwnd_layers(stable=True), trace),
+    ]
+
+
+def test_every_view_blits_the_same_pixels_as_a_fresh_draw():
+    """A result drawn over a cached static layer (after other results) equals a first draw of it."""
+    import numpy as np
+
+    from tcpkit.plot import LayerRenderer
+
+    for name, layers, results in _views():
+        cached = LayerRenderer(layers)
+        for r in results + results[:1]:
+            assert np.array_equal(cached.render(r), LayerRenderer(layers).render(r)), name
+        assert cached.png(results[0]) != cached.png(results[1]), name
+
+
+def test_encode_png_is_a_small_palette_png_that_looks_the_same():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from tcpkit.connection import run_scenario
+    from tcpkit.plot import LayerRenderer, encode_png
+    from tcpkit.plot.connection import SEQUENCE_LAYERS
+
+    few = np.zeros((13, 21, 4), np.uint8)
+    few[:, :7, 0] = 255
+    few[:, 14:, 2] = 200
+    png = encode_png(few)
+    img = Image.open(io.BytesIO(png))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and img.mode == "P"
+    assert np.array_equal(np.asarray(img.convert("RGB")), few[..., :3])   # ≤ 256 colours: exact
+    rgba = LayerRenderer(SEQUENCE_LAYERS).render(run_scenario("lost_syn", losses=3))
+    small = encode_png(rgba)
+    back = np.asarray(Image.open(io.BytesIO(small)).convert("RGB")).astype(int)
+    assert np.abs(back - rgba[..., :3]).mean() < 2.0           # anti-aliased edges: near, not exact
+    full = io.BytesIO()
+    Image.fromarray(rgba[..., :3]).save(full, format="png", compress_level=1)
+    assert len(small) < 0.6 * len(full.getvalue())
+    assert encode_png(rgba) == small                           # deterministic

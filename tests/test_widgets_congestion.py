@@ -1,4 +1,4 @@
-"""cwnd_explorer: controls → simulate(granularity="round") → CwndPainter; errors shown, last figure kept."""
+"""cwnd_explorer: controls → simulate(granularity="round") → cwnd_layers; errors shown, last figure kept."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from tcpkit.congestion import CONTROLLERS, Phase, simulate
-from tcpkit.plot import new_figure
-from tcpkit.plot.congestion import CwndPainter, _nice, plot_cubic_window, plot_cwnd, plot_linux_vs_model
+from tcpkit.plot import LayerRenderer, new_figure
+from tcpkit.plot.congestion import _nice, cwnd_layers, plot_cubic_window, plot_cwnd, plot_linux_vs_model
 from tcpkit.widgets.congestion import CWND_PRESETS, RANGES, cwnd_explorer
 
 
@@ -78,6 +78,7 @@ def test_model_error_text_reaches_the_page() -> None:
     ex = cwnd_explorer(preset="reno_sawtooth")
     ex.compute = lambda **kw: simulate("reno", bandwidth_mbps=0, rtt_ms=10, buffer_pkts=5, duration_s=1)
     good = ex.png()
+    ex.clear_cache()   # the same control values were drawn by the real model
     assert ex.update() is False
     assert ex.error == "bandwidth_mbps must be in [0.01, 10000], got 0" and ex.png() == good
 
@@ -105,13 +106,14 @@ def test_slider_ranges_are_valid_model_inputs() -> None:
 
 def test_widget_and_book_figures_show_the_same_data() -> None:
     tr = simulate(["reno", "cubic"], bandwidth_mbps=10, rtt_ms=40, buffer_pkts=30, duration_s=8, granularity="round")
-    a = CwndPainter(new_figure(8, 5), stable_axes=True)
-    b = CwndPainter(new_figure(8, 5))
-    a.draw(tr)
-    b.draw(tr)
-    la = [ln.get_ydata() for ln in a.ax.lines]
-    lb = [ln.get_ydata() for ln in b.ax.lines]
-    assert len(la) == len(lb) and all(np.array_equal(x, y, equal_nan=True) for x, y in zip(la, lb))
+    widget = LayerRenderer(cwnd_layers(stable=True))
+    widget.render(tr)
+    a = cwnd_layers(stable=True).data(widget.parts, tr)   # the artists the widget draws for tr
+    b = plot_cwnd(tr, fig=new_figure(8, 5))
+    la = [ln.get_ydata() for ln in a if ln.axes is widget.parts.ax and hasattr(ln, "get_ydata")]
+    lb = [ln.get_ydata() for ln in b[0].lines]
+    assert len(la) == len(lb) == 6
+    assert sorted(np.nan_to_num(x).tolist() for x in la) == sorted(np.nan_to_num(x).tolist() for x in lb)
     assert _nice(43) == 50 and _nice(43, (1, 2, 5, 10)) == 50 and _nice(51, (1, 2, 5, 10)) == 100
 
 

@@ -6,14 +6,13 @@ import pytest
 
 from tcpkit.connection import SCENARIOS, run_scenario
 from tcpkit.fsm import State
-from tcpkit.plot import new_figure
+from tcpkit.plot import LayerRenderer, new_figure
 from tcpkit.plot.connection import (
+    FSM_LAYERS,
+    SEQUENCE_LAYERS,
     FsmDiagram,
-    SequenceRenderer,
-    _png_rgb,
     clear_text_cache,
     plot_sequence,
-    sequence_layout,
     time_axis,
 )
 from tcpkit.widgets.fsm import fsm_explorer
@@ -53,14 +52,31 @@ def test_sequence_explorer_scenario_dropdown_and_rtt():
 def test_sequence_explorer_error_is_shown_and_recovers():
     ex = sequence_explorer("lost_fin1")
     good_png = ex.png()
-    ex.controls["losses"].max = 100
-    ex.controls["losses"].value = 60            # run_scenario allows [0, 50]
+    real = ex.compute
+    ex.compute = lambda scenario, **kw: run_scenario(scenario, **{**kw, "losses": 60})   # run_scenario allows [0, 50]
+    ex.controls["rtt"].value = 0.2
     assert ex.error == "losses must be in [0, 50], got 60"
     assert "losses must be in [0, 50], got 60" in ex.message.value
     assert ex.png() == good_png
+    ex.compute = real
     ex.controls["losses"].value = 2
     assert ex.error is None and ex.message.value == ""
     assert len(ex.result.sent_by("client", "FIN+ACK")) == 3
+
+
+def test_sequence_explorer_fits_and_disables_controls_per_scenario():
+    ex = sequence_explorer("lost_syn", losses=3)
+    top = ex.controls["losses"].max                  # more losses than SYNs sent change nothing
+    assert run_scenario("lost_syn", losses=top).gave_up_at is not None
+    assert run_scenario("lost_syn", losses=top + 1).segments == run_scenario("lost_syn", losses=top).segments
+    assert not ex.controls["syn_retries"].disabled and ex.controls["synack_retries"].disabled
+    assert "synack_retries 不起作用" in ex.note.value
+    ex.controls["syn_retries"].value = 7              # the connection still succeeds: the deadline answers
+    assert "syn_retries=7" in ex.summary.value and ex.controls["losses"].max > top
+    ex.controls["scenario"].value = "lost_ack3"        # with data after the ACK, one loss is all that matters
+    assert ex.controls["losses"].max == 1 and ex.controls["losses"].value == 1
+    ex.controls["scenario"].value = "handshake"
+    assert all(ex.controls[k].disabled for k in CONTROLLED if k != "rtt") and "只有 RTT 起作用" in ex.note.value
 
 
 def test_sequence_explorer_cache_returns_same_picture():
@@ -97,7 +113,7 @@ def test_fsm_explorer_step_slider_recolours():
     assert ex.png() != png0
     trace, step = ex.result
     assert step == 3
-    diagram = ex.diagram
+    diagram = ex.view.parts
     assert diagram is not None
     # after 3 state changes the client is in SYN_SENT→ESTABLISHED path; its node is blue-filled
     changes = [s for s in trace.steps if s.new is not s.old][:3]
@@ -207,9 +223,10 @@ def test_fast_renderer_draws_the_same_elements_as_plot_sequence(name, kw):
     fig = new_figure(8.0, 6.5)
     fig.set_layout_engine(None)
     slow = _drawn(plot_sequence(trace, ax=fig.add_axes((0.0, 0.0, 1.0, 1.0))))
-    r = SequenceRenderer()
-    r.draw(trace)
-    fast = _drawn(r.ax)
+    fig = new_figure(8.0, 6.5)
+    ax = SEQUENCE_LAYERS.setup(fig, None)
+    SEQUENCE_LAYERS.data(ax, trace)             # exactly the artists the widget blits
+    fast = _drawn(ax)
     assert fast == slow
     texts, arrows, lost, crosses = fast
     # …and that content is the trace: one label per segment, one arrow per delivered segment, one × per loss
@@ -235,7 +252,7 @@ def test_fast_renderer_pixels_match_plot_sequence(name, kw):
     trace = run_scenario(name, **kw)
     png, boxes = _slow_png(trace)
     slow = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-    fast = np.asarray(Image.open(io.BytesIO(SequenceRenderer().png(trace))).convert("RGB")).astype(int)
+    fast = LayerRenderer(SEQUENCE_LAYERS).render(trace)[..., :3].astype(int)
     assert fast.shape == slow.shape == (520, 640, 3)
     assert (slow.min(axis=2) < 128).sum() > 2000          # a real diagram, not two blank images
     diff = np.abs(fast - slow).max(axis=2) > 0
@@ -250,33 +267,20 @@ def test_fast_renderer_pixels_match_plot_sequence(name, kw):
 
 def test_fast_renderer_is_deterministic_when_reused():
     a, b = run_scenario("lost_fin2", losses=5), run_scenario("syn_in_time_wait")
-    fresh = SequenceRenderer().png(a)
-    r = SequenceRenderer()
+    fresh = LayerRenderer(SEQUENCE_LAYERS).png(a)
+    r = LayerRenderer(SEQUENCE_LAYERS)
     first = r.png(a)
     other = r.png(b)
     clear_text_cache()
     again = r.png(a)
     assert first == fresh == again and other != first
-    assert r.layout == sequence_layout(a)
 
 
 def test_explorer_png_is_the_fast_renderer_png():
     ex = sequence_explorer("lost_syn", losses=2)
     ex.controls["rtt"].value = 0.3
-    assert ex.png() == SequenceRenderer().png(run_scenario("lost_syn", losses=2, rtt=0.3))
-    assert ex.renderer is not None and ex.renderer.layout == sequence_layout(ex.result)
-
-
-def test_png_encoder_round_trips_rgb():
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    rgba = np.random.default_rng(7).integers(0, 256, size=(13, 21, 4), dtype=np.uint8)
-    png = _png_rgb(rgba)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")), rgba[..., :3])
+    assert ex.png() == LayerRenderer(SEQUENCE_LAYERS).png(run_scenario("lost_syn", losses=2, rtt=0.3))
+    assert ex.result == run_scenario("lost_syn", losses=2, rtt=0.3)
 
 
 # --- the fast FSM path (background raster + blitted highlights) shows what the plain drawing shows -------
@@ -296,23 +300,23 @@ def _near(img, rgb, tol=40):
 
 
 @pytest.fixture(scope="module")
-def fsm_diagram():
-    fig = new_figure(8, 6.5, dpi=80)
-    fig.set_layout_engine(None)
-    return FsmDiagram(fig)
+def fsm_view():
+    view = LayerRenderer(FSM_LAYERS)
+    view.render((run_scenario("handshake"), 0))
+    return view
 
 
 _FSM_CASES = [(name, frac) for name in sorted(SCENARIOS) for frac in (0.0, 0.5, 1.0)]
 
 
 @pytest.mark.parametrize("name,frac", _FSM_CASES)
-def test_fsm_fast_path_marks_same_edges_nodes_and_texts_as_plain(fsm_diagram, name, frac):
+def test_fsm_fast_path_marks_same_edges_nodes_and_texts_as_plain(fsm_view, name, frac):
     import numpy as np
     from matplotlib.colors import to_rgb, to_rgba
 
     from tcpkit.plot.connection import ENDPOINT_COLORS
 
-    d = fsm_diagram
+    d = fsm_view.parts
     trace = run_scenario(name)
     changes = [s for s in trace.steps if s.new is not s.old]
     step = round(frac * len(changes))
@@ -323,7 +327,7 @@ def test_fsm_fast_path_marks_same_edges_nodes_and_texts_as_plain(fsm_diagram, na
         now[st.endpoint] = st.new
         if st.old is not st.new:
             taken[(st.old, st.new)] = ENDPOINT_COLORS[st.endpoint]
-    fast = d.rgba(trace, step).copy()
+    fast = fsm_view.render((trace, step))
     h = d.highlight(trace, step)
     plain = _fsm_plain_rgba(d, trace, step)
     assert (h.client, h.server) == (now["client"], now["server"])
@@ -377,15 +381,13 @@ def test_fsm_fast_path_marks_same_edges_nodes_and_texts_as_plain(fsm_diagram, na
         assert len(cols_p) > 0 and abs(cols_f[0] - cols_p[0]) <= 3 and abs(cols_f[-1] - cols_p[-1]) <= 3
 
 
-def test_fsm_fast_path_is_deterministic_and_independent_of_history(fsm_diagram):
+def test_fsm_fast_path_is_deterministic_and_independent_of_history(fsm_view):
     tr = run_scenario("active_close")
-    first = fsm_diagram.png(tr, 4)
-    fsm_diagram.png(run_scenario("simultaneous_close"), 7)
-    fsm_diagram.png(tr, 12)
-    assert fsm_diagram.png(tr, 4) == first
-    fig = new_figure(8, 6.5, dpi=80)
-    fig.set_layout_engine(None)
-    assert FsmDiagram(fig).png(tr, 4) == first
+    first = fsm_view.png((tr, 4))
+    fsm_view.png((run_scenario("simultaneous_close"), 7))
+    fsm_view.png((tr, 12))
+    assert fsm_view.png((tr, 4)) == first
+    assert LayerRenderer(FSM_LAYERS).png((tr, 4)) == first
 
 
 def test_fsm_explorer_cached_png_equals_fresh_draw():
@@ -394,7 +396,7 @@ def test_fsm_explorer_cached_png_equals_fresh_draw():
     png6 = ex.png()
     ex.controls["step"].value = 2
     ex.controls["step"].value = 6                 # from the PNG cache
-    assert ex.png() == png6 and "第 6/" in ex.diagram.title.get_text()
+    assert ex.png() == png6 and "第 6/" in ex.view.parts.title.get_text()
     ex.clear_cache()
     ex.controls["step"].value = 5
     ex.controls["step"].value = 6                 # drawn again

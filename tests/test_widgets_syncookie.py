@@ -70,7 +70,7 @@ def test_calculator_mimebundle_has_the_current_png():
     e = syncookie_calculator(ack="tampered_ack")
     b = e._repr_mimebundle_()
     assert base64.b64decode(b["image/png"]) == e.png()
-    assert e.to_figure().images  # the same raster can go into a matplotlib figure
+    assert e.fig.axes  # the matplotlib figure behind the PNG
 
 
 # --- SYN-flood explorer ---------------------------------------------------------

@@ -10,11 +10,11 @@ import pytest
 
 from tcpkit.flow import nagle_delack_stall, simulate_flow
 from tcpkit.mss import compare
+from tcpkit.plot import LayerRenderer
 from tcpkit.plot.transport import (
     MSS_LAYERS,
     RTO_LAYERS,
     WINDOW_LAYERS,
-    LayerRenderer,
     nice_ceil,
     plot_mss,
     plot_rto,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tcpkit.arq import simulate_arq
+from tcpkit.plot.udp import ARQ_LAYERS, HOL_LAYERS
 from tcpkit.quic import hol_compare
 from tcpkit.widgets.udp import arq_explorer, arq_panel, hol_explorer
 
@@ -31,15 +32,19 @@ def test_arq_all_three_protocols():
     assert sw < gbn and sw < sr  # windows beat stop-and-wait without loss
 
 
-def test_arq_bad_window_shows_message_and_keeps_figure():
+def test_arq_window_and_seq_bits_sliders_fit_the_sequence_space():
     e = arq_explorer(protocol="sr", seq_bits=3, window=4)
+    assert e.controls["window"].max == 4 and e.controls["seq_bits"].min == 3   # 2**(k-1) for Selective Repeat
     good = e.png()
+    e.controls["seq_bits"].value = 4  # now windows up to 8 are allowed
+    assert e.controls["window"].max == 8
     e.controls["window"].value = 8
-    assert e.error == "window must be in [1, 4], got 8 (2**(k-1) for Selective Repeat, seq_bits=3)"
-    assert "window must be in [1, 4], got 8" in e.message.value
-    assert e.png() == good
-    e.controls["seq_bits"].value = 4  # now 8 ≤ 2**3 is allowed
-    assert e.error is None and e.message.value == "" and e.result.runs[0].window == 8 and e.png() != good
+    assert e.error is None and e.result.runs[0].window == 8 and e.png() != good
+    assert e.controls["seq_bits"].min == 4
+    e.controls["protocol"].value = "gbn"                                          # 2**k − 1 for Go-Back-N
+    assert e.controls["window"].max == 15 and e.controls["seq_bits"].min == 4
+    e.controls["protocol"].value = "sw"
+    assert e.controls["window"].disabled and "窗口不起作用" in e.note.value
 
 
 def test_arq_preset_names_are_checked():
@@ -63,16 +68,18 @@ def test_hol_control_change_redraws_and_recomputes():
     assert h.result.lost is None and "没有丢包" in h.summary.value
 
 
-def test_hol_bad_lost_index_shows_message_then_recovers():
+def test_hol_lost_slider_ends_at_the_last_packet_and_model_errors_still_show():
     h = hol_explorer(n_streams=3, packets_per_stream=4)
+    assert h.controls["lost"].max == 11
+    h.controls["lost"].value = 11
+    h.controls["packets_per_stream"].value = 2   # 6 packets: the slider shrinks and the index follows
+    assert h.controls["lost"].max == 5 and h.controls["lost"].value == 5 and h.error is None
+    assert h.result == hol_compare(n_streams=3, packets_per_stream=2, lost=5, rtt=0.1, tx_time=0.005)
     good = h.png()
-    h.controls["lost"].value = 50
-    assert h.error == "lost must be in [0, 11], got 50"
+    h.compute = lambda **kw: hol_compare(lost=50, n_streams=3, packets_per_stream=4)
+    h.clear_cache()
+    assert h.update() is False and h.error == "lost must be in [0, 11], got 50"
     assert "lost must be in [0, 11], got 50" in h.message.value and h.png() == good
-    h.controls["packets_per_stream"].value = 12  # 36 packets: 50 still too big
-    assert h.error == "lost must be in [0, 35], got 50"
-    h.controls["lost"].value = 5
-    assert h.error is None and h.message.value == "" and h.png() != good
 
 
 def test_static_bundle_has_png():
@@ -80,20 +87,21 @@ def test_static_bundle_has_png():
     assert bundle["image/png"] and "text/plain" in bundle
 
 
-@pytest.mark.parametrize("make,n_axes", [(lambda: arq_explorer(protocol="all"), 4), (hol_explorer, 2)])
-def test_to_figure_draws_with_the_plot_functions(make, n_axes):
-    """The fast renderer and the ordinary plot function show the same result."""
-    e = make()
-    fig = e.to_figure()
-    assert len(fig.axes) == n_axes
-    from tcpkit.plot import fig_to_png
+@pytest.mark.parametrize("make,layers,n_axes", [(lambda: arq_explorer(protocol="all"), ARQ_LAYERS, 4),
+                                                (hol_explorer, HOL_LAYERS, 2)])
+def test_the_widget_figure_is_the_plot_functions_figure(make, layers, n_axes):
+    """The widget's view and the book's plot function draw the same layers."""
+    from tcpkit.plot import draw_layers, fig_to_png
 
+    e = make()
+    fig = draw_layers(layers, e.result)
+    assert len(fig.axes) == len(e.fig.axes) == n_axes
     assert fig_to_png(fig)[:4] == b"\x89PNG"
 
 
 def test_renderer_reuses_cached_layouts():
     e = hol_explorer()
-    n = len(e.renderer.frames)
+    n = len(e.view._states)
     for lost in range(6):
         e.controls["lost"].value = lost
-    assert len(e.renderer.frames) <= n + 1  # same stream count and time scale → same background
+    assert len(e.view._states) <= n + 1  # same stream count and time scale → same background

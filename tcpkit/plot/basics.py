@@ -67,7 +67,7 @@ def _bitmap(s: str, size: float, dpi: float, mono: bool) -> tuple[Any, float, fl
     fam = ["DejaVu Sans Mono", CJK_FAMILY] if mono else ["DejaVu Sans", CJK_FAMILY]
     font = get_font(fontManager._find_fonts_by_props(FontProperties(family=fam, size=size)))
     font.set_size(size, dpi)
-    font.set_text(s, 0.0, flags=get_hinting_flag())
+    font.set_text(s, 0.0, flags=get_hinting_flag())  # type: ignore[no-untyped-call]
     font.draw_glyphs_to_bitmap(antialiased=True)
     mask = np.array(font.get_image(), dtype=np.uint8)
     w, h = font.get_width_height()
@@ -172,6 +172,15 @@ _OVERLAY: Any = None
 _SHORT = {"data_offset": "Offset", "reserved": "Rsv"}
 
 
+def _canvas(fig: Figure | None, size: tuple[float, float], rect: tuple[float, float, float, float]
+            ) -> tuple[Figure, Axes, _FastText]:
+    """A figure (new if None) without layout engine, one axes at ``rect``, and its fast text layer."""
+    use_cjk_font()
+    fig = fig or new_figure(*size)
+    _no_layout_engine(fig)
+    return fig, fig.add_axes(rect), _FastText(fig)
+
+
 def _no_layout_engine(fig: Figure) -> None:
     """Switch off the layout engine: constrained layout measures every text (~60 ms per redraw)."""
     fig.set_layout_engine(None)
@@ -262,11 +271,7 @@ def plot_seq_ladder(conv: Conversation, step: int | None = None, *, relative: bo
     -------
     Axes
     """
-    use_cjk_font()
-    fig = fig or new_figure(8, 5)
-    _no_layout_engine(fig)
-    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
-    ft = _FastText(fig)
+    fig, ax, ft = _canvas(fig, (8, 5), (0.0, 0.0, 1.0, 1.0))
     segs = conv.segments
     n = len(segs)
     step = n if step is None else max(0, min(step, n))
@@ -331,11 +336,7 @@ def plot_framing(result: FramingResult, *, fig: Figure | None = None) -> Axes:
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Rectangle
 
-    use_cjk_font()
-    fig = fig or new_figure(9, 3.4)
-    _no_layout_engine(fig)
-    ax = fig.add_axes((0.15, 0.1, 0.83, 0.78))
-    ft = _FastText(fig)
+    fig, ax, ft = _canvas(fig, (9, 3.4), (0.15, 0.1, 0.83, 0.78))
     n = max(1, len(result.stream))
     palette = [COLORS["sky"], COLORS["orange"], COLORS["green"], COLORS["purple"], COLORS["yellow"], COLORS["blue"],
                COLORS["red"]]

@@ -6,19 +6,17 @@
 
 Each figure is built in two parts so that the widgets stay fast: the static
 frame (axes, limits, labels) and the data artists. ``plot_*`` functions draw
-both into an axes; the ``*Renderer`` classes draw the frame once per axis
-range, cache it as a raster and redraw only the data artists per update
-(matplotlib "blitting"), then encode the PNG with zlib level 1.
+both into an axes; the ``*_LAYERS`` specs give the same split to
+:class:`tcpkit.plot.LayerRenderer`, which draws the frame once per axis range
+and blits only the data artists per update.
 """
 
 from __future__ import annotations
 
-import io
 import math
-from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
-from . import COLORS, new_figure, use_cjk_font
+from . import COLORS, Layers, new_figure, use_cjk_font
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,9 +27,9 @@ __all__ = [
     "plot_port_timeline",
     "plot_dead_peer",
     "plot_server_limits",
-    "PortRenderer",
-    "DeadPeerRenderer",
-    "LimitsRenderer",
+    "PORT_LAYERS",
+    "DEAD_PEER_LAYERS",
+    "LIMITS_LAYERS",
     "nice_ceiling",
 ]
 
@@ -70,12 +68,9 @@ def _fmt(n: float) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _port_frame(ax: Axes, ylim: float, duration: float, tuples: int, ports: int, destinations: int) -> None:
+def _port_frame(ax: Axes, ylim: float, duration: float) -> None:
     ax.set_xlim(0, duration)
     ax.set_ylim(0, ylim)
-    ax.axhline(tuples, color=COLORS["black"], lw=1.2, ls="--")
-    ax.text(0.01, tuples, f"可用四元组 {tuples:,}（{ports:,} 端口 × {destinations} 个目的地）", va="bottom", ha="left",
-            fontsize=9, transform=ax.get_yaxis_transform())
     ax.set_xlabel("时间 (s)")
     ax.set_ylabel("被占用的四元组")
     ax.set_title("客户端连向同一服务端时的本地端口：建立中 + TIME_WAIT")
@@ -90,6 +85,9 @@ def _port_artists(ax: Axes, animated: bool) -> dict[str, Any]:
                               animated=animated),
         "fail": ax.fill_between(z, z, z, color=COLORS["red"], alpha=0.15, label="connect() 失败 EADDRNOTAVAIL",
                                 transform=ax.get_xaxis_transform(), animated=animated),
+        "cap": ax.axhline(0.0, color=COLORS["black"], lw=1.2, ls="--", animated=animated),
+        "cap_text": ax.text(0.01, 0.0, "", va="bottom", ha="left", fontsize=9, transform=ax.get_yaxis_transform(),
+                            animated=animated),
         "ex": ax.axvline(-1.0, color=COLORS["red"], lw=1.2, animated=animated),
         "ex_text": ax.text(0.0, 0.5, "", color=COLORS["red"], fontsize=9, va="center", ha="left",
                            transform=ax.get_xaxis_transform(), animated=animated,
@@ -107,6 +105,10 @@ def _port_update(a: dict[str, Any], tl: PortTimeline) -> None:
     a["tw"].set_data(t, o, top)
     failing = [False, *(f > 0 for f in tl.failed)]
     a["fail"].set_data(t, [0] * len(t), [1] * len(t), where=failing)
+    b = tl.budget
+    a["cap"].set_ydata([b.tuples, b.tuples])
+    a["cap_text"].set_y(b.tuples)
+    a["cap_text"].set_text(f"可用四元组 {b.tuples:,}（{b.ports:,} 端口 × {b.destinations} 个目的地）")
     if tl.exhausted_at is not None:
         a["ex"].set_xdata([tl.exhausted_at, tl.exhausted_at])
         lost = max(0.0, tl.rate - tl.budget.max_conn_rate)
@@ -117,33 +119,10 @@ def _port_update(a: dict[str, Any], tl: PortTimeline) -> None:
         a["ex_text"].set_text("")
 
 
-def _port_key(tl: PortTimeline) -> tuple[float, float, int, int, int]:
-    b = tl.budget
-    return nice_ceiling(b.tuples * 1.12), tl.t[-1], b.tuples, b.ports, b.destinations
-
-
-def plot_port_timeline(tl: PortTimeline, *, ax: Axes | None = None) -> Axes:
-    """Stacked area of 4-tuples held open and in TIME_WAIT, the capacity line and the exhaustion time.
-
-    Parameters
-    ----------
-    tl : PortTimeline
-        From :func:`tcpkit.capacity.port_timeline`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure by default.
-
-    Returns
-    -------
-    Axes
-    """
-    use_cjk_font()
-    if ax is None:
-        ax = new_figure(8, 3.6).add_subplot()
-    _port_frame(ax, *_port_key(tl))
-    a = _port_artists(ax, False)
-    _port_update(a, tl)
-    ax.legend(handles=[a[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8, framealpha=0.9)
-    return ax
+def _port_key(tl: PortTimeline) -> tuple[float, float]:
+    # y limit on a 1-2-5 ladder: moving the destinations or the port range mostly reuses the static layer
+    top = tl.budget.tuples * 1.12
+    return next(m * 10.0 ** k for k in range(0, 20) for m in (1, 2, 5) if m * 10.0 ** k >= top), tl.t[-1]
 
 
 # ---------------------------------------------------------------------------
@@ -200,29 +179,6 @@ def _dead_key(d: DeadPeer) -> float:
     return nice_ceiling(max(d.keepalive.detect_time, d.retransmit.give_up) * 1.08)
 
 
-def plot_dead_peer(d: DeadPeer, *, ax: Axes | None = None) -> Axes:
-    """Two timelines: keepalive probes on an idle connection, retransmissions of unacknowledged data.
-
-    Parameters
-    ----------
-    d : DeadPeer
-        From :func:`tcpkit.capacity.dead_peer`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure by default.
-
-    Returns
-    -------
-    Axes
-    """
-    use_cjk_font()
-    if ax is None:
-        ax = new_figure(8, 3.2).add_subplot()
-    xmax = _dead_key(d)
-    _dead_frame(ax, xmax)
-    _dead_update(_dead_artists(ax, False), d, xmax)
-    return ax
-
-
 # ---------------------------------------------------------------------------
 # server limits
 # ---------------------------------------------------------------------------
@@ -259,126 +215,83 @@ def _limits_update(a: dict[str, Any], r: ServerLimits) -> None:
         txt.set_text(f"{_fmt(v)}{extra}" + ("  ← 瓶颈" if key == r.bottleneck else ""))
 
 
-def plot_server_limits(r: ServerLimits, *, ax: Axes | None = None) -> Axes:
-    """Horizontal bars of the three bounds (log scale), the smallest in red.
-
-    Parameters
-    ----------
-    r : ServerLimits
-        From :func:`tcpkit.capacity.server_limits`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure by default.
-
-    Returns
-    -------
-    Axes
-    """
-    use_cjk_font()
-    if ax is None:
-        ax = new_figure(8, 3.0).add_subplot()
-    _limits_frame(ax)
-    _limits_update(_limits_artists(ax, False), r)
-    return ax
-
-
 # ---------------------------------------------------------------------------
 # renderers for the widgets
 # ---------------------------------------------------------------------------
 
 
-class _BlitRenderer:
-    """A figure whose frame is drawn once per axis range and cached; only data artists are redrawn."""
-
-    def __init__(
-        self,
-        width: float,
-        height: float,
-        dpi: int,
-        frame: Callable[[Axes, Hashable], None],
-        artists: Callable[[Axes], dict[str, Any]],
-        rect: tuple[float, float, float, float],
-    ) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        use_cjk_font()
-        self.fig = Figure(figsize=(width, height), dpi=dpi)
-        self.canvas = FigureCanvasAgg(self.fig)
-        self.ax = self.fig.add_axes(rect)
-        self.frame = frame
-        self.artists = artists(self.ax)
-        self.backgrounds: dict[Hashable, Any] = {}
-        self.limits: dict[Hashable, tuple[Any, Any]] = {}
-
-    def _select(self, key: Hashable) -> None:
-        if key not in self.backgrounds:
-            self.frame(self.ax, key)
-            self.canvas.draw()
-            self.backgrounds[key] = self.canvas.copy_from_bbox(self.fig.bbox)
-            self.limits[key] = (self.ax.get_xlim(), self.ax.get_ylim())
-        else:
-            xl, yl = self.limits[key]
-            self.ax.set_xlim(xl)
-            self.ax.set_ylim(yl)
-        self.canvas.restore_region(self.backgrounds[key])
-
-    def _finish(self) -> bytes:
-        from PIL import Image
-
-        for name, art in self.artists.items():
-            if not name.startswith("_"):
-                for a in art if isinstance(art, list) else [art]:
-                    self.ax.draw_artist(a)
-        w, h = self.canvas.get_width_height()
-        buf = io.BytesIO()
-        Image.frombuffer("RGBA", (w, h), bytes(self.canvas.buffer_rgba()), "raw", "RGBA", 0, 1).save(
-            buf, "png", compress_level=1
-        )
-        return buf.getvalue()
+def _flat(a: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for name, art in a.items():
+        if not name.startswith("_"):
+            out.extend(art if isinstance(art, list) else [art])
+    return out
 
 
-class PortRenderer(_BlitRenderer):
-    """Fast PNG frames of :func:`plot_port_timeline` for the TIME_WAIT calculator."""
-
-    def __init__(self, width: float = 8.0, height: float = 3.6, dpi: int = 80) -> None:
-        super().__init__(width, height, dpi, self._frame, lambda ax: _port_artists(ax, True), (0.11, 0.14, 0.87, 0.76))
-
-    def _frame(self, ax: Axes, key: Hashable) -> None:
-        _port_frame(ax, *key)  # type: ignore[misc]
-        ax.legend(handles=[self.artists[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8,
-                  framealpha=0.9)
-
-    def png(self, tl: PortTimeline) -> bytes:
-        """The PNG of ``tl``."""
-        self._select(_port_key(tl))
-        _port_update(self.artists, tl)
-        return self._finish()
+def _port_on(ax: Axes, key: Any) -> dict[str, Any]:
+    _port_frame(ax, *key)
+    a = _port_artists(ax, True)
+    ax.legend(handles=[a[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8, framealpha=0.9)
+    return a
 
 
-class DeadPeerRenderer(_BlitRenderer):
-    """Fast PNG frames of :func:`plot_dead_peer` for the keepalive calculator."""
-
-    def __init__(self, width: float = 8.0, height: float = 3.2, dpi: int = 80) -> None:
-        super().__init__(width, height, dpi, lambda ax, key: _dead_frame(ax, float(key)),  # type: ignore[arg-type]
-                         lambda ax: _dead_artists(ax, True), (0.17, 0.15, 0.8, 0.74))
-
-    def png(self, d: DeadPeer) -> bytes:
-        """The PNG of ``d``."""
-        key = _dead_key(d)
-        self._select(key)
-        _dead_update(self.artists, d, key)
-        return self._finish()
+def _port_data(a: dict[str, Any], tl: PortTimeline) -> list[Any]:
+    _port_update(a, tl)
+    return _flat(a)
 
 
-class LimitsRenderer(_BlitRenderer):
-    """Fast PNG frames of :func:`plot_server_limits` for the server-limits calculator."""
+def _dead_on(ax: Axes, key: Any) -> dict[str, Any]:
+    _dead_frame(ax, float(key))
+    return {**_dead_artists(ax, True), "_xmax": float(key)}
 
-    def __init__(self, width: float = 8.0, height: float = 3.0, dpi: int = 80) -> None:
-        super().__init__(width, height, dpi, lambda ax, key: _limits_frame(ax), lambda ax: _limits_artists(ax, True),
-                         (0.25, 0.16, 0.72, 0.74))
 
-    def png(self, r: ServerLimits) -> bytes:
-        """The PNG of ``r``."""
-        self._select("log")
-        _limits_update(self.artists, r)
-        return self._finish()
+def _dead_data(a: dict[str, Any], d: DeadPeer) -> list[Any]:
+    _dead_update(a, d, a["_xmax"])
+    return _flat(a)
+
+
+def _limits_on(ax: Axes, _key: Any) -> dict[str, Any]:
+    _limits_frame(ax)
+    return _limits_artists(ax, True)
+
+
+def _limits_data(a: dict[str, Any], r: ServerLimits) -> list[Any]:
+    _limits_update(a, r)
+    return _flat(a)
+
+
+def _layers(key: Any, on: Any, data: Any, size: tuple[float, float], rect: tuple[float, ...]) -> Layers:
+    return Layers(key, lambda fig, k: on(fig.add_axes(rect), k), data, size)
+
+
+def _plot(layers: Layers, on: Any, result: Any, ax: Axes | None) -> Axes:
+    use_cjk_font()
+    if ax is None:
+        ax = new_figure(*layers.size(None)).add_subplot()
+    for a in layers.data(on(ax, layers.key(result)), result):
+        a.set_animated(False)
+    return ax
+
+
+#: The widgets' views of the three figures (static frame per axis range, data blitted).
+PORT_LAYERS = _layers(_port_key, _port_on, _port_data, (8.0, 3.6), (0.11, 0.14, 0.87, 0.76))
+DEAD_PEER_LAYERS = _layers(_dead_key, _dead_on, _dead_data, (8.0, 3.2), (0.17, 0.15, 0.8, 0.74))
+LIMITS_LAYERS = _layers(lambda r: "log", _limits_on, _limits_data, (8.0, 3.0), (0.25, 0.16, 0.72, 0.74))
+
+
+def plot_port_timeline(tl: PortTimeline, *, ax: Axes | None = None) -> Axes:
+    """Stacked area of 4-tuples held open and in TIME_WAIT (from :func:`tcpkit.capacity.port_timeline`),
+    the capacity line and the exhaustion time, into ``ax`` (a new figure by default); returns the axes."""
+    return _plot(PORT_LAYERS, _port_on, tl, ax)
+
+
+def plot_dead_peer(d: DeadPeer, *, ax: Axes | None = None) -> Axes:
+    """Two timelines (from :func:`tcpkit.capacity.dead_peer`): keepalive probes on an idle connection and
+    retransmissions of unacknowledged data, into ``ax`` (a new figure by default); returns the axes."""
+    return _plot(DEAD_PEER_LAYERS, _dead_on, d, ax)
+
+
+def plot_server_limits(r: ServerLimits, *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of the three bounds of :func:`tcpkit.capacity.server_limits` (log scale), the
+    smallest in red, into ``ax`` (a new figure by default); returns the axes."""
+    return _plot(LIMITS_LAYERS, _limits_on, r, ax)

@@ -13,9 +13,10 @@ axes, draws, and returns the axes. Nothing here runs a model.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from . import COLORS, new_figure, use_cjk_font
+from . import COLORS, Layers, draw_layers, new_figure, use_cjk_font
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from ..congestion.linux_trace import LinuxTrace
 
 __all__ = [
-    "CwndPainter",
+    "cwnd_layers",
     "plot_cwnd",
     "plot_cubic_window",
     "plot_linux_vs_model",
@@ -92,11 +93,11 @@ def _nice(x: float, ladder: tuple[float, ...] = _FINE) -> float:
 
     if x <= 0:
         return 1.0
-    e = 10 ** math.floor(math.log10(x))
+    e = 10.0 ** math.floor(math.log10(x))
     for m in ladder:
         if m * e >= x - 1e-12:
-            return m * e
-    return 10 * e
+            return float(m * e)
+    return float(10 * e)
 
 
 def _phase_spans(t: Any, ph: Any) -> dict[int, list[tuple[float, float]]]:
@@ -115,262 +116,158 @@ def _phase_spans(t: Any, ph: Any) -> dict[int, list[tuple[float, float]]]:
     return spans
 
 
-class CwndPainter:
-    """Draws :func:`plot_cwnd` figures into one figure, reusing its axes between traces.
+def _flow_styles(trace: Trace) -> tuple[tuple[str, str], ...]:
+    """(label, colour) of every flow; a repeated algorithm gets ``#i``."""
+    names = [f.algorithm for f in trace.flows]
+    return tuple((ALGO_LABELS.get(a, a) + (f" #{i + 1}" if names.count(a) > 1 else ""),
+                  ALGO_COLORS.get(a, COLORS["black"])) for i, a in enumerate(names))
 
-    The widgets call :meth:`draw` then :meth:`png` on every slider move. The
-    axes are built once; only data artists and limits change. :meth:`png`
-    caches the rendered axes (ticks, labels) per set of limits and redraws
-    just the data over them ("blitting"); the legend is a separately cached
-    strip pasted above. ``plot_cwnd`` is ``CwndPainter(fig).draw(trace)``
-    with an ordinary figure legend, for one-shot book figures.
 
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        An empty figure (its layout engine is switched off: fixed margins).
-    stable_axes : bool
-        Widget mode: round axis limits up on a coarse 1–2–5 ladder, keep the
-        cwnd limit while the data still fills 40 % of it, and draw the legend
-        as a cached strip, so most slider moves reuse cached pixels. False
-        gives tight limits and a normal legend (book figures).
-    """
+def _cwnd_top(trace: Trace) -> float:
+    np = _np()
+    top = 1.0
+    for f in trace.flows:
+        ww = _decimate(f.time, f.cwnd)[1]
+        if len(ww):
+            top = max(top, float(np.percentile(ww, 99.5)) * 1.15)
+    return top
 
-    _LEGEND_H = 0.09  # fraction of the figure height reserved for the legend
 
-    def __init__(self, fig: Figure, *, stable_axes: bool = False) -> None:
-        use_cjk_font()
-        from matplotlib.ticker import MaxNLocator
+def _has_ssthresh(trace: Trace) -> bool:
+    return any(len(f.ssthresh) and min(f.ssthresh) < 1e9 for f in trace.flows)
 
-        self.fig = fig
-        self.stable_axes = stable_axes
-        self._ladder = _COARSE if stable_axes else _FINE
-        if fig.get_layout_engine() is not None:
-            fig.set_layout_engine("none")
-        top = 1 - self._LEGEND_H - 0.02
-        gs = fig.add_gridspec(2, 1, height_ratios=[3, 2], hspace=0.08, left=0.085, right=0.955, top=top,
-                              bottom=0.1)
-        self.ax = fig.add_subplot(gs[0])
-        self.ax2 = fig.add_subplot(gs[1], sharex=self.ax)
-        for a in (self.ax, self.ax2):
-            a.yaxis.set_major_locator(MaxNLocator(4))
-            # numeric tick labels need no CJK fallback font: skipping it halves text layout time
-            a.tick_params(labelfontfamily="DejaVu Sans")
-        self.ax.xaxis.set_major_locator(MaxNLocator(8))
-        self.ax.tick_params(labelbottom=False)
-        # axis labels as plain figure texts: no per-draw label placement against tick boxes
-        y1 = self.ax.get_position().y0 + self.ax.get_position().height / 2
-        y2 = self.ax2.get_position().y0 + self.ax2.get_position().height / 2
-        fig.text(0.012, y1, "cwnd（段）", rotation=90, va="center", ha="left", fontsize=10)
-        fig.text(0.012, y2, "吞吐量（Mbit/s）", rotation=90, va="center", ha="left", fontsize=10)
-        fig.text(0.52, 0.015, "时间（s）", ha="center", va="bottom", fontsize=10)
-        self._qlabel = fig.text(0.995, y2, "", rotation=90, va="center", ha="right", fontsize=8,
-                                color=COLORS["grey"])
-        self._artists: list[Any] = []
-        self._temp: list[Any] = []
-        self._pool: dict[tuple[str, int], Any] = {}
-        self._legend_key: tuple[Any, ...] | None = None
-        self._legend: Any = None
-        self._legend_handles: list[Any] = []
-        self._strips: dict[tuple[Any, ...], Any] = {}
-        self._title = self.ax.set_title("", fontsize=10)
-        self._static_key: tuple[Any, ...] = ()
-        self._bgs: dict[tuple[Any, ...], Any] = {}
 
-    def _add(self, artist: Any) -> Any:
-        """A one-off artist (collection, text): removed at the next draw."""
-        self._artists.append(artist)
-        self._temp.append(artist)
-        return artist
+def _legend_handles(legend: tuple[Any, ...]) -> list[Any]:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    def _line(self, role: str, i: int, ax: Axes, x: Any, y: Any, color: str, label: str = "", **style: Any) -> Any:
-        """A pooled Line2D: created once per (role, index), then only its data and colour change."""
-        ln = self._pool.get((role, i))
-        if ln is None:
-            ln = ax.plot(x, y, color=color, label=label, **style)[0]
-            self._pool[(role, i)] = ln
-        else:
-            ln.set_data(x, y)
-            ln.set_color(color)
-            ln.set_label(label)
-        ln.set_visible(True)
-        self._artists.append(ln)
-        return ln
+    from ..congestion.base import PHASE_LABELS, Phase
 
-    def draw(self, trace: Trace, *, show_phases: bool = True, show_ssthresh: bool = True,
-             title: str | None = None) -> list[Axes]:
-        """Replace the data of the figure by ``trace``; returns ``[ax_cwnd, ax_rate]``."""
-        np = _np()
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Patch
+    styles, phases, has_fr, has_to, has_ss = legend
+    handles: list[Any] = [Patch(facecolor=PHASE_COLORS.get(p, "#FFFFFF"), edgecolor="#BBBBBB",
+                                label=PHASE_LABELS[Phase(p)]) for p in phases]
+    handles += [Line2D([], [], color=c, lw=1.4, label=lab) for lab, c in styles]
+    if has_ss:
+        handles.append(Line2D([], [], color=COLORS["black"], lw=1.0, ls="--", label="ssthresh"))
+    if has_fr:
+        handles.append(Line2D([], [], ls="none", marker="v", color=COLORS["black"], label="快速重传"))
+    if has_to:
+        handles.append(Line2D([], [], ls="none", marker="x", mew=2, color=COLORS["red"], label="超时（RTO）"))
+    return handles
 
-        from ..congestion.base import PHASE_LABELS, Phase
 
-        for a in self._temp:
-            a.remove()
-        self._temp = []
-        self._artists = []
-        for ln in self._pool.values():
-            ln.set_visible(False)
-        ax, ax2 = self.ax, self.ax2
-        f0 = trace.flows[0]
-        phases: list[int] = []
-        if show_phases and len(f0.time):
-            for ph, sp in _phase_spans(f0.time, f0.phase).items():
-                phases.append(ph)
-                color = PHASE_COLORS.get(ph, "#FFFFFF")
-                if color != "#FFFFFF":
-                    # stop short of the spines: in widget mode they are cached pixels under the data
-                    self._add(ax.broken_barh(sp, (0.006, 0.988), facecolors=color,
-                                             transform=ax.get_xaxis_transform(), zorder=0, linewidth=0))
-        top = 1.0
-        lines = []
-        names = [g.algorithm for g in trace.flows]
-        for i, f in enumerate(trace.flows):
-            col = ALGO_COLORS.get(f.algorithm, COLORS["black"])
-            label = ALGO_LABELS.get(f.algorithm, f.algorithm) + (f" #{i + 1}" if names.count(f.algorithm) > 1 else "")
-            tt, ww = _decimate(f.time, f.cwnd)
-            lines.append(self._line("cwnd", i, ax, tt, ww, col, label, lw=1.4, zorder=3))
-            if len(ww):
-                top = max(top, float(np.percentile(ww, 99.5)) * 1.15)
-            if show_ssthresh and len(f.ssthresh) and min(f.ssthresh) < 1e9:
-                ss = np.frombuffer(f.ssthresh, dtype=float).copy()
-                ss[ss > 1e9] = np.nan
-                ts, ssd = _decimate(f.time, ss)
-                self._line("ss", i, ax, ts, ssd, col, lw=1.0, ls="--", alpha=0.8, zorder=2)
-        xf = ax.get_xaxis_transform()
-        for i, f in enumerate(trace.flows):
-            col = ALGO_COLORS.get(f.algorithm, COLORS["black"])
-            fr = [e.time for e in f.events if e.kind == "fast_retransmit"]
-            to = [e.time for e in f.events if e.kind == "timeout"]
-            if fr:
-                self._line("fr", i, ax, fr, [0.96] * len(fr), col, ls="none", marker="v", ms=5, zorder=4,
+def _cwnd_setup(fig: Figure, key: tuple[Any, ...]) -> SimpleNamespace:
+    """The static layer: two axes with their limits, axis labels, the queue label and the legend."""
+    from matplotlib.ticker import MaxNLocator
+
+    duration, top, qtop, rtop, legend = key
+    gs = fig.add_gridspec(2, 1, height_ratios=[3, 2], hspace=0.08, left=0.085, right=0.955, top=0.89, bottom=0.1)
+    ax = fig.add_subplot(gs[0])
+    ax2 = fig.add_subplot(gs[1], sharex=ax)
+    for a in (ax, ax2):
+        a.yaxis.set_major_locator(MaxNLocator(4))
+        a.tick_params(labelfontfamily="DejaVu Sans")  # numeric ticks need no CJK fallback: faster layout
+    ax.xaxis.set_major_locator(MaxNLocator(8))
+    ax.tick_params(labelbottom=False)
+    ax.set_xlim(0, duration)
+    ax.set_ylim(0, top)
+    ax2.set_ylim(0, rtop)
+    y1 = ax.get_position().y0 + ax.get_position().height / 2
+    y2 = ax2.get_position().y0 + ax2.get_position().height / 2
+    fig.text(0.012, y1, "cwnd（段）", rotation=90, va="center", ha="left", fontsize=10)
+    fig.text(0.012, y2, "吞吐量（Mbit/s）", rotation=90, va="center", ha="left", fontsize=10)
+    fig.text(0.52, 0.015, "时间（s）", ha="center", va="bottom", fontsize=10)
+    fig.text(0.995, y2, f"灰色：瓶颈队列（满格 = {qtop:g} 段）", rotation=90, va="center", ha="right", fontsize=8,
+             color=COLORS["grey"])
+    handles = _legend_handles(legend)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.998), fontsize=7.5,
+               ncol=min(max(len(handles), 1), 6), frameon=False)
+    return SimpleNamespace(ax=ax, ax2=ax2, top=top, qtop=qtop, rtop=rtop)
+
+
+def _cwnd_panel(p: SimpleNamespace, trace: Trace, show_phases: bool, show_ssthresh: bool) -> list[Any]:
+    """The upper panel's data: phase shading of the first flow, cwnd, ssthresh, loss marks, BDP+buffer."""
+    np = _np()
+    ax, out = p.ax, []
+    f0 = trace.flows[0]
+    if show_phases and len(f0.time):
+        for ph, sp in _phase_spans(f0.time, f0.phase).items():
+            color = PHASE_COLORS.get(ph, "#FFFFFF")
+            if color != "#FFFFFF":  # stop short of the spines: they are cached pixels under the data
+                out.append(ax.broken_barh(sp, (0.006, 0.988), facecolors=color, transform=ax.get_xaxis_transform(),
+                                          zorder=0, linewidth=0))
+    xf = ax.get_xaxis_transform()
+    for f, (label, col) in zip(trace.flows, _flow_styles(trace)):
+        out += ax.plot(*_decimate(f.time, f.cwnd), color=col, label=label, lw=1.4, zorder=3)
+        if show_ssthresh and len(f.ssthresh) and min(f.ssthresh) < 1e9:
+            ss = np.frombuffer(f.ssthresh, dtype=float).copy()
+            ss[ss > 1e9] = np.nan
+            out += ax.plot(*_decimate(f.time, ss), color=col, lw=1.0, ls="--", alpha=0.8, zorder=2)
+        fr = [e.time for e in f.events if e.kind == "fast_retransmit"]
+        to = [e.time for e in f.events if e.kind == "timeout"]
+        if fr:
+            out += ax.plot(fr, [0.96] * len(fr), color=col, ls="none", marker="v", ms=5, zorder=4, transform=xf)
+        if to:
+            out += ax.plot(to, [0.96] * len(to), color=COLORS["red"], ls="none", marker="x", ms=6, mew=2, zorder=4,
                            transform=xf)
-            if to:
-                self._line("to", i, ax, to, [0.96] * len(to), COLORS["red"], ls="none", marker="x", ms=6, mew=2,
-                           zorder=4, transform=xf)
-        old_top = ax.get_ylim()[1]
-        if self.stable_axes and self._bgs and 0.4 * old_top <= top <= old_top:
-            top = old_top
+    lim = trace.bdp_pkts + trace.buffer_pkts
+    if len(trace.flows) == 1 and lim < p.top:
+        out.append(ax.axhline(lim, color=COLORS["grey"], lw=0.8, ls=":", zorder=1))
+        out.append(ax.text(trace.duration_s * 0.995, lim, "BDP+缓冲", fontsize=8, color=COLORS["grey"], va="bottom",
+                           ha="right"))
+    return out
+
+
+def _rate_panel(p: SimpleNamespace, trace: Trace) -> list[Any]:
+    """The lower panel's data: the bottleneck queue (as a fraction of the panel) and each flow's throughput."""
+    np = _np()
+    ax2, f0 = p.ax2, trace.flows[0]
+    tq, qq = _decimate(f0.time, f0.queue)
+    out = [ax2.fill_between(tq, np.asarray(qq) * (p.rtop / p.qtop), step="post", color=COLORS["grey"], alpha=0.25,
+                            lw=0, zorder=0)]
+    window = max(trace.rtt_ms / 1000, trace.duration_s / 300)
+    edges = np.linspace(0, trace.duration_s, max(2, int(trace.duration_s / window)) + 1)
+    for f, (_, col) in zip(trace.flows, _flow_styles(trace)):
+        t = np.frombuffer(f.time, dtype=float)
+        if len(t) < 2:
+            continue
+        if trace.granularity == "ack":  # delivered segments per bin
+            counts, _ = np.histogram(t, bins=edges)
+            thr = counts * trace.mss * 8 / 1e6 / np.diff(edges)
         else:
-            top = _nice(top, self._ladder)
-        ax.set_ylim(0, top)
-        ax.set_xlim(0, trace.duration_s)
-        if len(trace.flows) == 1:
-            lim = trace.bdp_pkts + trace.buffer_pkts
-            if lim < top:
-                self._add(ax.axhline(lim, color=COLORS["grey"], lw=0.8, ls=":", zorder=1))
-                self._add(ax.text(trace.duration_s * 0.995, lim, "BDP+缓冲", fontsize=8, color=COLORS["grey"],
-                                  va="bottom", ha="right"))
-        has_fr = any(e.kind == "fast_retransmit" for f in trace.flows for e in f.events)
-        has_to = any(e.kind == "timeout" for f in trace.flows for e in f.events)
-        has_ss = show_ssthresh and any(len(f.ssthresh) and min(f.ssthresh) < 1e9 for f in trace.flows)
-        key = (tuple((ln.get_label(), ln.get_color()) for ln in lines), tuple(sorted(phases)), has_fr, has_to,
-               has_ss)
-        if key != self._legend_key:
-            handles: list[Any] = [Patch(facecolor=PHASE_COLORS.get(p, "#FFFFFF"), edgecolor="#BBBBBB",
-                                        label=PHASE_LABELS[Phase(p)]) for p in sorted(phases)]
-            handles += [Line2D([], [], color=ln.get_color(), lw=1.4, label=ln.get_label()) for ln in lines]
-            if has_ss:
-                handles.append(Line2D([], [], color=COLORS["black"], lw=1.0, ls="--", label="ssthresh"))
-            if has_fr:
-                handles.append(Line2D([], [], ls="none", marker="v", color=COLORS["black"], label="快速重传"))
-            if has_to:
-                handles.append(Line2D([], [], ls="none", marker="x", mew=2, color=COLORS["red"], label="超时（RTO）"))
-            self._legend_handles = handles
-            if not self.stable_axes:
-                if self._legend is not None:
-                    self._legend.remove()
-                self._legend = self.fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.998),
-                                               fontsize=7.5, ncol=min(len(handles), 6), frameon=False)
-            self._legend_key = key
-        self._title.set_text(title or "")
-        # -- throughput and queue (queue drawn as a fraction of the panel height) --
-        qtop = _nice(max(trace.buffer_pkts * 1.05, 1), self._ladder)
-        rtop = _nice(trace.bandwidth_mbps * 1.2, self._ladder)
-        tq, qq = _decimate(f0.time, f0.queue)
-        self._add(ax2.fill_between(tq, np.asarray(qq) * (rtop / qtop), step="post", color=COLORS["grey"],
-                                   alpha=0.25, lw=0, zorder=0))
-        self._qlabel.set_text(f"灰色：瓶颈队列（满格 = {qtop:g} 段）")
-        window = max(trace.rtt_ms / 1000, trace.duration_s / 300)
-        nb = max(2, int(trace.duration_s / window))
-        edges = np.linspace(0, trace.duration_s, nb + 1)
-        for i, f in enumerate(trace.flows):
-            col = ALGO_COLORS.get(f.algorithm, COLORS["black"])
-            t = np.frombuffer(f.time, dtype=float)
-            if len(t) < 2:
-                continue
-            if trace.granularity == "ack":  # delivered segments per bin
-                counts, _ = np.histogram(t, bins=edges)
-                thr = counts * trace.mss * 8 / 1e6 / np.diff(edges)
-            else:
-                r = np.frombuffer(f.delivery_rate, dtype=float)
-                thr = r[np.clip(np.searchsorted(t, edges[:-1]), 0, len(r) - 1)]
-            self._line("thr", i, ax2, edges[:-1], thr, col, drawstyle="steps-post", lw=1.2, zorder=2)
-        ax2.set_ylim(0, rtop)
-        self._line("bw", 0, ax2, [0, 1], [trace.bandwidth_mbps] * 2, COLORS["grey"], lw=0.8, ls=":", zorder=1,
-                   transform=ax2.get_yaxis_transform())
-        self._static_key = (trace.duration_s, top, qtop, rtop, title or "")
-        return [ax, ax2]
+            r = np.frombuffer(f.delivery_rate, dtype=float)
+            thr = r[np.clip(np.searchsorted(t, edges[:-1]), 0, len(r) - 1)]
+        out += ax2.plot(edges[:-1], thr, color=col, drawstyle="steps-post", lw=1.2, zorder=2)
+    out += ax2.plot([0, 1], [trace.bandwidth_mbps] * 2, color=COLORS["grey"], lw=0.8, ls=":", zorder=1,
+                    transform=ax2.get_yaxis_transform())
+    return out
 
-    def _legend_strip(self, width: int, height: int) -> Any:
-        """The legend rendered once per set of entries, as an RGB image (widget mode)."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure as _Figure
-        from PIL import Image
 
-        key = (self._legend_key, width, height)
-        if key not in self._strips:
-            dpi = self.fig.dpi
-            f = _Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
-            f.legend(handles=self._legend_handles, loc="center", fontsize=7.5,
-                     ncol=min(max(len(self._legend_handles), 1), 6), frameon=False)
-            c = FigureCanvasAgg(f)
-            c.draw()
-            self._strips[key] = Image.frombuffer("RGBA", c.get_width_height(), c.buffer_rgba(), "raw", "RGBA", 0,
-                                                 1).convert("RGB")
-            if len(self._strips) > 16:
-                self._strips.pop(next(iter(self._strips)))
-        return self._strips[key]
+def cwnd_layers(*, stable: bool = False, show_phases: bool = True, show_ssthresh: bool = True) -> Layers:
+    """The cwnd figure as a :class:`~tcpkit.plot.Layers`: axes, limits and legend static, the data on top.
 
-    def png(self) -> bytes:
-        """Render and encode (PNG, zlib level 1, no metadata: deterministic).
+    ``stable=True`` (the widget) rounds the axis limits up on a coarse 1–2–5
+    ladder so that most slider moves reuse a cached static layer; ``False``
+    gives tighter limits (book figures).
+    """
+    ladder = _COARSE if stable else _FINE
 
-        The axes, ticks and labels are rendered once per set of axis limits
-        and kept (16 most recent) as pixel buffers; later calls restore one and
-        draw only the data artists over it.
-        """
-        from io import BytesIO
+    def key(trace: Trace) -> tuple[Any, ...]:
+        f0 = trace.flows[0]
+        phases = tuple(sorted(_phase_spans(f0.time, f0.phase))) if show_phases and len(f0.time) else ()
+        events = {e.kind for f in trace.flows for e in f.events}
+        legend = (_flow_styles(trace), phases, "fast_retransmit" in events, "timeout" in events,
+                  show_ssthresh and _has_ssthresh(trace))
+        xmax = _nice(trace.duration_s) if stable else trace.duration_s   # fewer static layers while sliding
+        return (xmax, _nice(_cwnd_top(trace), ladder), _nice(max(trace.buffer_pkts * 1.05, 1), ladder),
+                _nice(trace.bandwidth_mbps * 1.2, ladder), legend)
 
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from PIL import Image
+    def data(p: SimpleNamespace, trace: Trace) -> list[Any]:
+        order = {id(p.ax2): 0, id(p.ax): 1}   # lower panel first, then by z-order (as a full draw does)
+        arts = _cwnd_panel(p, trace, show_phases, show_ssthresh) + _rate_panel(p, trace)
+        return sorted(arts, key=lambda a: (order.get(id(a.axes), 2), a.get_zorder()))
 
-        canvas = self.fig.canvas
-        if not isinstance(canvas, FigureCanvasAgg):
-            canvas = FigureCanvasAgg(self.fig)
-        key = self._static_key
-        if key not in self._bgs:
-            for a in self._artists:
-                a.set_visible(False)
-            canvas.draw()
-            self._bgs[key] = canvas.copy_from_bbox(self.fig.bbox)
-            if len(self._bgs) > 16:
-                self._bgs.pop(next(iter(self._bgs)))
-            for a in self._artists:
-                a.set_visible(True)
-        else:
-            canvas.restore_region(self._bgs[key])
-            canvas.get_renderer()
-        order = {id(self.ax2): 0, id(self.ax): 1}
-        for a in sorted(self._artists, key=lambda x: (order.get(id(x.axes), 2), x.get_zorder())):
-            a.axes.draw_artist(a)
-        w, h = canvas.get_width_height()
-        im = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-        if self.stable_axes and self._legend_handles:
-            im.paste(self._legend_strip(w, int(h * self._LEGEND_H)), (0, 0))
-        buf = BytesIO()
-        im.save(buf, format="png", compress_level=1)
-        return buf.getvalue()
+    return Layers(key, _cwnd_setup, data, (8.0, 5.0), fresh=True)
 
 
 def plot_cwnd(
@@ -401,11 +298,13 @@ def plot_cwnd(
     -------
     list of Axes
         ``[ax_cwnd, ax_rate]``; fast retransmits are marked ▼ and timeouts ×
-        at the top of ``ax_cwnd``; the grey area in ``ax_rate`` is the queue
-        (right axis).
+        at the top of ``ax_cwnd``; the grey area in ``ax_rate`` is the queue.
     """
-    return CwndPainter(fig or new_figure(8, 5)).draw(trace, show_phases=show_phases, show_ssthresh=show_ssthresh,
-                                                     title=title)
+    fig = draw_layers(cwnd_layers(show_phases=show_phases, show_ssthresh=show_ssthresh), trace, fig)
+    axes = fig.axes[-2:]
+    if title:
+        axes[0].set_title(title, fontsize=10)
+    return list(axes)
 
 
 def plot_cubic_window(

@@ -7,12 +7,12 @@
 Plot functions only draw: data comes from :func:`tcpkit.connection.run_scenario`
 and :func:`tcpkit.fsm.graph`. The ladder diagram is computed once as plain data
 (:func:`sequence_layout`) and drawn either with ordinary matplotlib artists
-(:func:`plot_sequence`) or, in the widget, by :class:`SequenceRenderer` (one
+(:func:`plot_sequence`) or, in the widget, by :data:`SEQUENCE_LAYERS` (one
 reused figure, labels rasterised once per distinct string, a fast PNG encoder).
 :class:`FsmDiagram` draws the state diagram once (fixed coordinates from
 :data:`tcpkit.fsm.LAYOUT`) and then either recolours its artists
 (:meth:`FsmDiagram.show`) or, in the widget, restores the unhighlighted diagram
-from a raster and draws only one step's marks on top (:meth:`FsmDiagram.png`,
+from a raster and draws only one step's marks on top (:data:`FSM_LAYERS`,
 same text sprites and PNG encoder as the ladder). Both keep a widget step well
 under 40 ms.
 """
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..connection import Trace
 from ..fsm import LAYOUT, State, graph, is_figure5_edge
-from . import COLORS, use_cjk_font
+from . import COLORS, Layers, use_cjk_font
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -38,7 +38,8 @@ __all__ = [
     "SeqLine",
     "SeqArrow",
     "SeqText",
-    "SequenceRenderer",
+    "SEQUENCE_LAYERS",
+    "FSM_LAYERS",
     "clear_text_cache",
     "time_axis",
     "FsmDiagram",
@@ -146,7 +147,7 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
     """Where every line, arrow, × and label of the ladder diagram of ``trace`` goes.
 
     Both :func:`plot_sequence` (plain matplotlib artists) and
-    :class:`SequenceRenderer` (the widget's fast path) draw exactly this, so
+    :data:`SEQUENCE_LAYERS` (the widget's fast path) draw exactly this, so
     the two pictures have the same content.
 
     Parameters
@@ -189,65 +190,17 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
     times += [tm.t_end for tm in timers] + [tm.t_start for tm in timers]
     ts, ys = time_axis(times, unit=max(rtt, 1e-3))
     ymax = ys[-1] if ys else 1.0
-    xs = {"client": 0.0, "server": 1.0}
     lines: list[SeqLine] = []
     texts: list[SeqText] = []
-    for name, x in xs.items():
+    for name, x in _X.items():
         lines.append(SeqLine(x, -0.4, x, ymax + 0.6, ENDPOINT_COLORS[name], 2.2, 1))
         texts.append(SeqText(x, -0.6, "客户端" if name == "client" else "服务端", 11, ENDPOINT_COLORS[name],
                              "center", "bottom"))
-    # squeezed gaps: a small zigzag on both timelines
-    for a, b, ya, yb in zip(ts, ts[1:], ys, ys[1:]):
-        if (b - a) / max(rtt, 1e-3) > 3:
-            ym = (ya + yb) / 2
-            for x in xs.values():
-                lines.append(SeqLine(x - 0.025, ym - 0.12, x + 0.025, ym + 0.12, "white", 5, 2))
-                lines.append(SeqLine(x - 0.025, ym - 0.22, x + 0.025, ym + 0.02, COLORS["grey"], 1, 3))
-                lines.append(SeqLine(x - 0.025, ym - 0.02, x + 0.025, ym + 0.22, COLORS["grey"], 1, 3))
-            texts.append(SeqText(0.5, ym, f"… {b - a:.4g} s …", 7, COLORS["grey"]))
+    _gap_marks(ts, ys, rtt, lines, texts)
     used_t: set[float] = set()
-    arrows: list[SeqArrow] = []
-    crosses: list[tuple[float, float]] = []
-    labels = []
-    placed: list[tuple[float, float]] = []
-
-    def place(xa: float, ya: float, xb: float, yb: float) -> tuple[float, float]:
-        # the first point along the arrow that keeps clear of labels already placed
-        for f in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
-            x, y = xa + (xb - xa) * f, ya + (yb - ya) * f
-            if all(abs(x - px) > 0.42 or abs(y - py) > 0.32 for px, py in placed):
-                break
-        else:
-            x, y = xa + (xb - xa) * 0.5, ya + (yb - ya) * 0.5
-        placed.append((x, y))
-        return x, y
-
-    lost_lines: list[SeqLine] = []
-    for s in trace.segments:
-        x0, x1 = xs[s.sender], xs[s.receiver]
-        y0 = _y_of(ts, ys, s.t_send)
-        used_t.add(round(s.t_send, 9))
-        color = COLORS["red"] if "RST" in s.flags else (COLORS["grey"] if s.retransmission else COLORS["black"])
-        if s.lost:
-            xe = x0 + (x1 - x0) * 0.5
-            ye = _y_of(ts, ys, s.t_send + d / 2)
-            lost_lines.append(SeqLine(x0, y0, xe, ye, COLORS["grey"], 1.2, 4, capstyle="butt", dashed=True))
-            crosses.append((xe, ye))
-            geom = (xe, ye + 0.3, xe, ye + 0.3)   # the label sits just below the red ×
-        else:
-            assert s.t_arrive is not None
-            ye = _y_of(ts, ys, s.t_arrive)
-            used_t.add(round(s.t_arrive, 9))
-            arrows.append(SeqArrow(x0, y0, x1, ye, color))
-            geom = (x0, y0, x1, ye)
-        prefix = "旧 " if s.note.startswith("旧") else ""
-        labels.append((geom, prefix + s.label() + ("（丢失）" if s.lost else ""), color))
-    # short arrows choose first (they have little room); long ones move along their length
-    for g, text, color in sorted(labels, key=lambda L: abs(L[0][3] - L[0][1])):
-        xm, ym = place(*g)
-        texts.append(SeqText(xm, ym, text, 8.5, color, boxed=True, zorder=6))
+    arrows, crosses, lost_lines = _segment_marks(trace, ts, ys, d, texts, used_t)
     for st in changes:
-        x = xs[st.endpoint]
+        x = _X[st.endpoint]
         y = _y_of(ts, ys, st.t)
         used_t.add(round(st.t, 9))
         if st.endpoint == "client":
@@ -255,7 +208,7 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
         else:
             texts.append(SeqText(x + 0.06, y, st.new.name, 9, ENDPOINT_COLORS["server"], "left"))
     for tm in timers:
-        x = xs[tm.endpoint] + (0.025 if tm.endpoint == "client" else -0.025)
+        x = _X[tm.endpoint] + (0.025 if tm.endpoint == "client" else -0.025)
         y0, y1 = _y_of(ts, ys, tm.t_start), _y_of(ts, ys, tm.t_end)
         col = COLORS["purple"] if tm.kind in ("TIME_WAIT", "FIN_WAIT_2") else COLORS["green"]
         lines.append(SeqLine(x, y0, x, y1, col, 3, 2, alpha=0.6, capstyle="butt"))
@@ -274,6 +227,62 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
     return SequenceLayout(xlim=(-0.62, 1.45), ylim=(ymax + 0.8, -1.5),
                           lines=tuple(sorted(lines, key=lambda L: L.zorder)) + tuple(lost_lines),
                           arrows=tuple(arrows), crosses=tuple(crosses), texts=tuple(texts))
+
+
+_X = {"client": 0.0, "server": 1.0}
+
+
+def _gap_marks(ts: list[float], ys: list[float], rtt: float, lines: list[SeqLine], texts: list[SeqText]) -> None:
+    """Squeezed gaps of the time axis: a small zigzag on both timelines and the gap's length."""
+    for a, b, ya, yb in zip(ts, ts[1:], ys, ys[1:]):
+        if (b - a) / max(rtt, 1e-3) > 3:
+            ym = (ya + yb) / 2
+            for x in _X.values():
+                lines.append(SeqLine(x - 0.025, ym - 0.12, x + 0.025, ym + 0.12, "white", 5, 2))
+                lines.append(SeqLine(x - 0.025, ym - 0.22, x + 0.025, ym + 0.02, COLORS["grey"], 1, 3))
+                lines.append(SeqLine(x - 0.025, ym - 0.02, x + 0.025, ym + 0.22, COLORS["grey"], 1, 3))
+            texts.append(SeqText(0.5, ym, f"… {b - a:.4g} s …", 7, COLORS["grey"]))
+
+
+def _segment_marks(trace: Trace, ts: list[float], ys: list[float], d: float, texts: list[SeqText],
+                   used_t: set[float]) -> tuple[list[SeqArrow], list[tuple[float, float]], list[SeqLine]]:
+    """Arrows (delivered), half lines and × (lost) and the boxed label of every segment."""
+    arrows: list[SeqArrow] = []
+    crosses: list[tuple[float, float]] = []
+    lost_lines: list[SeqLine] = []
+    labels = []
+    for s in trace.segments:
+        x0, x1 = _X[s.sender], _X[s.receiver]
+        y0 = _y_of(ts, ys, s.t_send)
+        used_t.add(round(s.t_send, 9))
+        color = COLORS["red"] if "RST" in s.flags else (COLORS["grey"] if s.retransmission else COLORS["black"])
+        if s.lost:
+            xe = x0 + (x1 - x0) * 0.5
+            ye = _y_of(ts, ys, s.t_send + d / 2)
+            lost_lines.append(SeqLine(x0, y0, xe, ye, COLORS["grey"], 1.2, 4, capstyle="butt", dashed=True))
+            crosses.append((xe, ye))
+            geom = (xe, ye + 0.3, xe, ye + 0.3)   # the label sits just below the red ×
+        else:
+            assert s.t_arrive is not None
+            ye = _y_of(ts, ys, s.t_arrive)
+            used_t.add(round(s.t_arrive, 9))
+            arrows.append(SeqArrow(x0, y0, x1, ye, color))
+            geom = (x0, y0, x1, ye)
+        prefix = "旧 " if s.note.startswith("旧") else ""
+        labels.append((geom, prefix + s.label() + ("（丢失）" if s.lost else ""), color))
+    # short arrows choose first (they have little room); long ones move along their length, each to the
+    # first point that keeps clear of the labels already placed
+    placed: list[tuple[float, float]] = []
+    for (xa, ya, xb, yb), text, color in sorted(labels, key=lambda L: abs(L[0][3] - L[0][1])):
+        for f in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
+            x, y = xa + (xb - xa) * f, ya + (yb - ya) * f
+            if all(abs(x - px) > 0.42 or abs(y - py) > 0.32 for px, py in placed):
+                break
+        else:
+            x, y = xa + (xb - xa) * 0.5, ya + (yb - ya) * 0.5
+        placed.append((x, y))
+        texts.append(SeqText(x, y, text, 8.5, color, boxed=True, zorder=6))
+    return arrows, crosses, lost_lines
 
 
 def _draw_geometry(ax: Axes, lay: SequenceLayout) -> list[Any]:
@@ -335,7 +344,7 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
     Notes
     -----
     The content is :func:`sequence_layout` (see there). The widget draws the
-    same layout with :class:`SequenceRenderer`, which is faster.
+    same layout with :data:`SEQUENCE_LAYERS`, which is faster.
     """
     use_cjk_font()
     if ax is None:
@@ -357,7 +366,7 @@ def plot_sequence(trace: Trace, *, fig: Figure | None = None, ax: Axes | None = 
     return ax
 
 
-#: Text sprites shared by every :class:`SequenceRenderer`: (string, size, dpi, font.family) → mask and metrics.
+#: Text sprites shared by every :data:`SEQUENCE_LAYERS`: (string, size, dpi, font.family) → mask and metrics.
 _SPRITES: dict[tuple[str, float, float, tuple[str, ...]], tuple[Any, float, float, float, float]] = {}
 _LINE_METRICS: dict[tuple[float, float], tuple[float, float]] = {}
 
@@ -380,7 +389,7 @@ def _sprite(s: str, size: float, dpi: float) -> tuple[Any, float, float, float, 
 
     font = get_font(fontManager._find_fonts_by_props(FontProperties(size=size)))
     font.set_size(size, dpi)
-    font.set_text(s, 0.0, flags=get_hinting_flag())
+    font.set_text(s, 0.0, flags=get_hinting_flag())  # type: ignore[no-untyped-call]
     w, h = font.get_width_height()
     d = font.get_descent()
     font.draw_glyphs_to_bitmap(antialiased=True)
@@ -393,7 +402,7 @@ def _sprite(s: str, size: float, dpi: float) -> tuple[Any, float, float, float, 
 
 
 def clear_text_cache() -> None:
-    """Drop every rasterised label of :class:`SequenceRenderer` (benchmarks of a first-ever draw)."""
+    """Drop every rasterised label of :data:`SEQUENCE_LAYERS` (benchmarks of a first-ever draw)."""
     _SPRITES.clear()
 
 
@@ -481,105 +490,26 @@ def _text_layer(texts: list[SeqText], zorder: float) -> Any:
     return _TEXT_LAYER(texts, zorder)
 
 
-class SequenceRenderer:
-    """The ladder diagram of :func:`sequence_layout`, drawn fast into one reused figure (for the widget).
-
-    Parameters
-    ----------
-    figsize : (float, float)
-        Figure size in inches.
-    dpi : int
-        Resolution in dots per inch.
-
-    Notes
-    -----
-    Same content as :func:`plot_sequence`, three things cheaper: the figure
-    and axes (fixed position, no layout engine) are made once and only the
-    artists of the last diagram are swapped; every label is a glyph sprite
-    rasterised once per distinct string (labels such as ``SYN seq=100`` and
-    state names repeat across control values) and blended with Agg's own
-    ``draw_text_image``; the PNG is written with zlib level 1. Lines, arrows
-    and × marks are the same matplotlib artists as in :func:`plot_sequence`.
-
-    Examples
-    --------
-    >>> from tcpkit.connection import run_scenario
-    >>> r = SequenceRenderer()
-    >>> r.png(run_scenario("handshake"))[:4]
-    b'\\x89PNG'
-    >>> r.rgba(run_scenario("handshake")).shape
-    (520, 640, 4)
-    """
-
-    def __init__(self, figsize: tuple[float, float] = (8.0, 6.5), dpi: int = 80) -> None:
-        use_cjk_font()
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        self.fig = Figure(figsize=figsize, dpi=dpi)
-        self.canvas = FigureCanvasAgg(self.fig)
-        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
-        self.ax.axis("off")
-        self.ax.set_autoscale_on(False)
-        self._artists: list[Any] = []
-        self.layout: SequenceLayout | None = None
-
-    def draw(self, trace: Trace) -> SequenceLayout:
-        """Put the diagram of ``trace`` into :attr:`fig` (replacing the previous one); return its layout."""
-        for a in self._artists:
-            a.remove()
-        lay = sequence_layout(trace)
-        ax = self.ax
-        ax.set_xlim(*lay.xlim)
-        ax.set_ylim(*lay.ylim)
-        arts = _draw_geometry(ax, lay)
-        for z in sorted({t.zorder for t in lay.texts}):
-            arts.append(ax.add_artist(_text_layer([t for t in lay.texts if t.zorder == z], z)))
-        self._artists = arts
-        self.layout = lay
-        return lay
-
-    def rgba(self, trace: Trace) -> Any:
-        """RGBA pixels (height × width × 4, ``uint8``) of the diagram of ``trace``."""
-        import numpy as np
-
-        self.draw(trace)
-        self.canvas.draw()
-        return np.asarray(self.canvas.buffer_rgba())
-
-    def png(self, trace: Trace) -> bytes:
-        """The diagram of ``trace`` as PNG bytes (RGB, no row filter, zlib level 1, no metadata: deterministic)."""
-        return _png_rgb(self.rgba(trace))
+def _sequence_setup(fig: Figure, _key: Any) -> Any:
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.axis("off")
+    ax.set_autoscale_on(False)
+    return ax
 
 
-def _png_rgb(rgba: Any, level: int = 1) -> bytes:
-    """Encode the RGB channels of an RGBA ``uint8`` array as a PNG (filter type 0 on every row).
+def _sequence_data(ax: Axes, trace: Trace) -> list[Any]:
+    lay = sequence_layout(trace)
+    ax.set_xlim(*lay.xlim)
+    ax.set_ylim(*lay.ylim)
+    arts = _draw_geometry(ax, lay)
+    for z in sorted({t.zorder for t in lay.texts}):
+        arts.append(ax.add_artist(_text_layer([t for t in lay.texts if t.zorder == z], z)))
+    return arts
 
-    PIL tries five row filters per row even at ``compress_level=1``; for a
-    mostly white diagram "no filter" plus zlib level 1 is both faster and
-    smaller. The format is PNG 1.2 §4 (IHDR, one IDAT, IEND chunks, CRC-32).
 
-    >>> import numpy as np, io
-    >>> from PIL import Image
-    >>> a = np.zeros((2, 3, 4), np.uint8); a[..., 0] = 255
-    >>> np.asarray(Image.open(io.BytesIO(_png_rgb(a))))[1, 2].tolist()
-    [255, 0, 0]
-    """
-    import struct
-    import zlib
-
-    import numpy as np
-
-    h, w = rgba.shape[:2]
-    raw = np.zeros((h, 1 + 3 * w), np.uint8)      # column 0: filter type 0 (None)
-    raw[:, 1:].reshape(h, w, 3)[...] = rgba[..., :3]
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)   # 8-bit RGB, deflate, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw.tobytes(), level))
-            + chunk(b"IEND", b""))
+#: The ladder diagram for the widget: the same picture as :func:`plot_sequence`, every label a glyph
+#: sprite rasterised once per distinct string (``SYN seq=100`` and state names repeat across values).
+SEQUENCE_LAYERS = Layers(lambda trace: "ladder", _sequence_setup, _sequence_data, (8.0, 6.5), fresh=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -620,13 +550,12 @@ class FsmDiagram:
     are dark, the other rows (RST, ABORT, timeouts) light.
 
     Two ways to get pixels: :meth:`show` sets every artist and the figure is
-    drawn as usual (``canvas.draw()``); :meth:`rgba` / :meth:`png` (the
-    widget's fast path) draw the unhighlighted diagram once into a background
-    raster, then per step restore it and draw on top only what
-    :meth:`highlight` marks: the arrows taken, the boxes of the current states
-    and of every state such an arrow touches (so boxes stay above arrows), the
-    state names, title and caption as cached glyph sprites (the text layer of
-    :class:`SequenceRenderer`), encoded by the same fast PNG writer.
+    drawn as usual (``canvas.draw()``); :data:`FSM_LAYERS` (the widget's view,
+    through :class:`tcpkit.plot.LayerRenderer`) keeps the unhighlighted diagram
+    as the static layer and per step draws on top only what :meth:`data`
+    returns: the arrows taken, the boxes of the current states and of every
+    state such an arrow touches (so boxes stay above arrows), the state names,
+    title and caption as cached glyph sprites.
 
     Examples
     --------
@@ -637,8 +566,6 @@ class FsmDiagram:
     >>> h = d.highlight(run_scenario("handshake"), 2)
     >>> h.client.name, h.server.name, sorted((u.name, v.name) for u, v in h.edges)
     ('SYN_SENT', 'LISTEN', [('CLOSED', 'LISTEN'), ('CLOSED', 'SYN_SENT')])
-    >>> d.png(run_scenario("handshake"), 2)[:4]
-    b'\\x89PNG'
     """
 
     def __init__(self, fig: Figure) -> None:
@@ -828,36 +755,24 @@ class FsmDiagram:
             want.update(self._covers[key])
         return tuple(s for s in self.nodes if s in want)
 
-    def rgba(self, trace: Trace, step: int) -> Any:
-        """RGBA pixels (height × width × 4, ``uint8``) of the diagram for ``trace`` at ``step`` (fast path).
-
-        The background raster is restored, then the arrows taken, the boxes of
-        :meth:`redrawn` and all labels of the step are drawn on it; the artists
-        are also left recoloured as by :meth:`show`.
-        """
-        import numpy as np
-
+    def data(self, result: tuple[Trace, int]) -> list[Any]:
+        """Recolour for ``result = (trace, step)``; the artists to draw over the unhighlighted diagram:
+        the arrows taken, the boxes of :meth:`redrawn`, then every label of the step as glyph sprites."""
+        trace, step = result
         self._ensure_background()
         h = self.show(trace, step)
-        canvas = self.fig.canvas
-        renderer = canvas.get_renderer()  # type: ignore[attr-defined]
-        canvas.restore_region(self._background)  # type: ignore[attr-defined]
-        for key, arr in self.edges.items():      # the plain drawing's order: arrows, then boxes
-            if key in h.edges:
-                arr.draw(renderer)
+        arts: list[Any] = [arr for key, arr in self.edges.items() if key in h.edges]   # arrows, then boxes
         texts = []
         for s in self.redrawn(h):
-            t = self.nodes[s]
-            t.get_bbox_patch().draw(renderer)
+            arts.append(self.nodes[s].get_bbox_patch())
             x, y = LAYOUT[s]
             texts.append(SeqText(x, y, s.name, self.fontsize, h.nodes[s][3] if s in h.nodes else "black"))
         texts.append(SeqText(0.0, 8.0, h.title, 10, "black"))
         texts.append(SeqText(0.0, -1.35, h.caption, 8.5, "#333333"))
         layer = _text_layer(texts, 5)
         layer.axes = self.ax
-        layer.draw(renderer)
-        return np.asarray(canvas.buffer_rgba())  # type: ignore[attr-defined]
+        return arts + [layer]
 
-    def png(self, trace: Trace, step: int) -> bytes:
-        """:meth:`rgba` as PNG bytes (RGB, zlib level 1, no metadata: deterministic)."""
-        return _png_rgb(self.rgba(trace, step))
+
+#: The state-diagram widget's view: the diagram drawn once, a step's highlights blitted on top.
+FSM_LAYERS = Layers(lambda result: "fsm", lambda fig, _key: FsmDiagram(fig), FsmDiagram.data, (8.0, 6.5))

@@ -8,11 +8,11 @@ Every function takes a model result and a ``fig`` (or an ``ax``) and only draws.
 
 from __future__ import annotations
 
-import abc
 import math
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from . import COLORS, new_figure, use_cjk_font
+from . import COLORS, Layers, new_figure, use_cjk_font
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..queues import QueueTimeline
     from ..syncookie import CookieHandshake
 
-__all__ = ["plot_cookie", "plot_queues", "plot_synflood", "CookieRenderer", "FloodRenderer", "new_figure"]
+__all__ = ["plot_cookie", "plot_queues", "plot_synflood", "COOKIE_LAYERS", "flood_layers", "new_figure"]
 
 _REASONS = {
     "ok": "接受",
@@ -150,129 +150,79 @@ def plot_synflood(result: tuple[QueueTimeline, QueueTimeline], *, fig: Figure | 
 
 
 # --------------------------------------------------------------------------
-# fast renderers for the widgets: a cached background, a few animated artists
+# the widgets' views: a static layer drawn once, animated artists updated per result
 # --------------------------------------------------------------------------
-class _BlitRenderer(abc.ABC):
-    """Draw the static part of a figure once; per frame, restore it and draw only what changed.
+def _cookie_setup(fig: Figure, _key: Any) -> Any:
+    """The static layer of the cookie figure; returns the animated parts."""
+    import numpy as np
+    from matplotlib.colors import ListedColormap
 
-    On the 2-core machine the book is built on, rendering every tick label and
-    Chinese label again costs more than the 40 ms a widget update may take, and
-    PNG encoding at zlib level 6 alone takes ~20 ms. A renderer keeps an
-    off-screen Agg canvas, its background pixels, and the animated artists;
-    :meth:`png` encodes at zlib level 1 (same pixels, bigger file).
-    """
-
-    def __init__(self, width: float, height: float, dpi: int) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        use_cjk_font()
-        self.fig = Figure(figsize=(width, height), dpi=dpi)
-        self.canvas = FigureCanvasAgg(self.fig)
-        self._animated: list = []
-        self._bg = None
-
-    def _finish(self) -> None:
-        self.canvas.draw()
-        self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
-
-    @abc.abstractmethod
-    def _update(self, result: Any) -> None:
-        """Set the animated artists from ``result``."""
-
-    def render(self, result: object):  # -> numpy RGBA array
-        """The frame for ``result`` as an ``(h, w, 4)`` uint8 array."""
-        import numpy as np
-
-        self.canvas.restore_region(self._bg)
-        self._update(result)
-        for a in self._animated:
-            if a.axes is not None:
-                a.axes.draw_artist(a)
-            else:
-                self.fig.draw_artist(a)
-        return np.asarray(self.canvas.buffer_rgba())
-
-    def png(self, result: object) -> bytes:
-        """The frame for ``result`` as PNG bytes (RGB, zlib level 1, no metadata)."""
-        import io
-
-        from PIL import Image
-
-        buf = io.BytesIO()
-        Image.fromarray(self.render(result)[..., :3]).save(buf, format="png", compress_level=1)
-        return buf.getvalue()
+    p = SimpleNamespace()
+    ax = p.ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
+    ax.set_axis_off()
+    ax.set_xlim(-8.5, 32.5)
+    ax.set_ylim(0, 10)
+    p.field = np.array([[0] * 8 + [1] * 24, [2] * 32])
+    cmap = ListedColormap(["#FBE3B5", COLORS["orange"], "#CFE6F5", COLORS["blue"], "#E4E4E4", "#555555"])
+    p.img = ax.imshow(p.field * 2, cmap=cmap, vmin=0, vmax=5, aspect="auto", interpolation="nearest",
+                      extent=(0, 32, 4.6, 8.2), animated=True)
+    p.grid = ax.vlines([8, 16, 24], 4.6, 8.2, color="white", lw=1.5, animated=True)
+    ax.text(-0.4, 7.3, "减去 h0+ISN 后", ha="right", va="center", fontsize=9)
+    ax.text(-0.4, 5.5, "cookie（线上）", ha="right", va="center", fontsize=9)
+    ax.text(0, 4.2, "bit 31", ha="left", va="center", fontsize=8, color="#555555")
+    ax.text(8, 4.2, "24", ha="center", va="center", fontsize=8, color="#555555")
+    ax.text(4, 8.6, "minute", ha="center", va="center", fontsize=8.5, color="#9A6400")
+    kw: dict[str, Any] = {"va": "center", "animated": True}
+    p.t_head = ax.text(-8.3, 9.55, "", ha="left", fontsize=9.5, **kw)
+    p.t_low = ax.text(20, 8.6, "", ha="center", fontsize=8.5, color=COLORS["blue"], **kw)
+    p.t_cookie = ax.text(32, 4.2, "", ha="right", fontsize=8.5, **kw)
+    p.t_ack = ax.text(-8.3, 3.2, "", ha="left", fontsize=9, **kw)
+    p.t_step = ax.text(-8.3, 2.1, "", ha="left", fontsize=9, **kw)
+    p.t_verdict = ax.text(-8.3, 0.8, "", ha="left", fontsize=11, color="white",
+                          bbox={"boxstyle": "round", "fc": COLORS["green"], "ec": "none"}, **kw)
+    p.animated = [p.img, p.grid, p.t_head, p.t_low, p.t_cookie, p.t_ack, p.t_step, p.t_verdict]
+    return p
 
 
-class CookieRenderer(_BlitRenderer):
-    """Fast frames of :func:`plot_cookie` (same content; the verdict also in the widget's HTML line)."""
+def _cookie_data(p: Any, hs: CookieHandshake) -> list[Any]:
+    import numpy as np
 
-    def __init__(self, width: float = 8.0, height: float = 3.0, dpi: int = 72) -> None:
-        import numpy as np
-        from matplotlib.colors import ListedColormap
-
-        super().__init__(width, height, dpi)
-        ax = self.ax = self.fig.add_axes((0.01, 0.01, 0.98, 0.98))
-        ax.set_axis_off()
-        ax.set_xlim(-8.5, 32.5)
-        ax.set_ylim(0, 10)
-        self.field = np.array([[0] * 8 + [1] * 24, [2] * 32])
-        cmap = ListedColormap(["#FBE3B5", COLORS["orange"], "#CFE6F5", COLORS["blue"], "#E4E4E4", "#555555"])
-        self.img = ax.imshow(self.field * 2, cmap=cmap, vmin=0, vmax=5, aspect="auto", interpolation="nearest",
-                             extent=(0, 32, 4.6, 8.2), animated=True)
-        self.grid = ax.vlines([8, 16, 24], 4.6, 8.2, color="white", lw=1.5, animated=True)
-        ax.text(-0.4, 7.3, "减去 h0+ISN 后", ha="right", va="center", fontsize=9)
-        ax.text(-0.4, 5.5, "cookie（线上）", ha="right", va="center", fontsize=9)
-        ax.text(0, 4.2, "bit 31", ha="left", va="center", fontsize=8, color="#555555")
-        ax.text(8, 4.2, "24", ha="center", va="center", fontsize=8, color="#555555")
-        ax.text(4, 8.6, "minute", ha="center", va="center", fontsize=8.5, color="#9A6400")
-        kw: dict[str, Any] = {"va": "center", "animated": True}
-        self.t_head = ax.text(-8.3, 9.55, "", ha="left", fontsize=9.5, **kw)
-        self.t_low = ax.text(20, 8.6, "", ha="center", fontsize=8.5, color=COLORS["blue"], **kw)
-        self.t_cookie = ax.text(32, 4.2, "", ha="right", fontsize=8.5, **kw)
-        self.t_ack = ax.text(-8.3, 3.2, "", ha="left", fontsize=9, **kw)
-        self.t_step = ax.text(-8.3, 2.1, "", ha="left", fontsize=9, **kw)
-        self.t_verdict = ax.text(-8.3, 0.8, "", ha="left", fontsize=11, color="white",
-                                 bbox={"boxstyle": "round", "fc": COLORS["green"], "ec": "none"}, **kw)
-        self._animated = [self.img, self.grid, self.t_head, self.t_low, self.t_cookie, self.t_ack, self.t_step,
-                          self.t_verdict]
-        self._finish()
-
-    def _update(self, hs: CookieHandshake) -> None:
-        import numpy as np
-
-        e = hs.syn
-        stripped = (e.count_field + e.low24) % 2**32
-        self.img.set_data(self.field * 2 + np.array([_bits_row(stripped), _bits_row(e.cookie)]))
-        self.t_head.set_text(f"h0 = 0x{e.h0:08x}    h1 = 0x{e.h1:08x}    count = {e.count} (mod 256 = "
-                             f"{e.count & 0xFF})    MSS {e.mss_requested} -> {e.mss_used} (index {e.mssind})")
-        self.t_low.set_text(f"(h1 + {e.mssind}) mod 2^24 = 0x{e.low24:06x}")
-        self.t_cookie.set_text(f"bit 0    cookie = 0x{e.cookie:08x} = {e.cookie}")
-        self.t_ack.set_text(f"ACK: sport {hs.ack_sport}, seq {hs.ack_seq}, ack {hs.ack_ack}, count {hs.ack_minute}")
-        c = hs.check
-        tail = "" if c.data is None else f"; - h1 -> low 24 bits = {c.data}"
-        self.t_step.set_text(f"ack - 1 = 0x{c.cookie:08x}; - (h0 + seq - 1) -> 0x{c.stripped:08x}; "
-                             f"age = {c.age} min{tail}")
-        self.t_verdict.set_text(f"接受：MSS = {c.mss}" if c.accepted else _REASONS[c.reason])
-        patch = self.t_verdict.get_bbox_patch()
-        if patch is not None:
-            patch.set_facecolor(COLORS["green"] if c.accepted else COLORS["red"])
+    e = hs.syn
+    stripped = (e.count_field + e.low24) % 2**32
+    p.img.set_data(p.field * 2 + np.array([_bits_row(stripped), _bits_row(e.cookie)]))
+    p.t_head.set_text(f"h0 = 0x{e.h0:08x}    h1 = 0x{e.h1:08x}    count = {e.count} (mod 256 = "
+                      f"{e.count & 0xFF})    MSS {e.mss_requested} -> {e.mss_used} (index {e.mssind})")
+    p.t_low.set_text(f"(h1 + {e.mssind}) mod 2^24 = 0x{e.low24:06x}")
+    p.t_cookie.set_text(f"bit 0    cookie = 0x{e.cookie:08x} = {e.cookie}")
+    p.t_ack.set_text(f"ACK: sport {hs.ack_sport}, seq {hs.ack_seq}, ack {hs.ack_ack}, count {hs.ack_minute}")
+    c = hs.check
+    tail = "" if c.data is None else f"; - h1 -> low 24 bits = {c.data}"
+    p.t_step.set_text(f"ack - 1 = 0x{c.cookie:08x}; - (h0 + seq - 1) -> 0x{c.stripped:08x}; "
+                      f"age = {c.age} min{tail}")
+    p.t_verdict.set_text(f"接受：MSS = {c.mss}" if c.accepted else _REASONS[c.reason])
+    patch = p.t_verdict.get_bbox_patch()
+    if patch is not None:
+        patch.set_facecolor(COLORS["green"] if c.accepted else COLORS["red"])
+    return list(p.animated)
 
 
-class FloodRenderer(_BlitRenderer):
-    """Fast frames for the SYN-flood explorer: queue occupancy (% of each limit) and success (%).
+#: The cookie calculator's view (same content as :func:`plot_cookie`; the verdict also in the HTML line).
+COOKIE_LAYERS = Layers(lambda hs: "cookie", _cookie_setup, _cookie_data, (8.0, 3.0))
+
+
+def flood_layers(duration: float = 60.0, attack_start: float = 5.0) -> Layers:
+    """The SYN-flood explorer's view: queue occupancy (% of each limit) and success (%).
 
     Queue lengths are drawn as a percentage of their own limit so that the axes
-    never change and can stay in the cached background; the absolute limits are
-    printed in the (ASCII) title line and in the widget's HTML summary.
+    never change and stay in the cached layer; the absolute limits are printed
+    in the (ASCII) title line and in the widget's HTML summary.
     """
 
-    def __init__(self, width: float = 8.0, height: float = 4.5, dpi: int = 72, *, duration: float = 60.0,
-                 attack_start: float = 5.0) -> None:
-        super().__init__(width, height, dpi)
-        gs = self.fig.add_gridspec(2, 1, left=0.08, right=0.99, top=0.91, bottom=0.11, hspace=0.22)
-        ax1 = self.ax1 = self.fig.add_subplot(gs[0])
-        ax2 = self.ax2 = self.fig.add_subplot(gs[1], sharex=ax1)
+    def setup(fig: Figure, _key: Any) -> Any:
+        p = SimpleNamespace()
+        gs = fig.add_gridspec(2, 1, left=0.08, right=0.99, top=0.91, bottom=0.11, hspace=0.22)
+        ax1 = fig.add_subplot(gs[0])
+        ax2 = fig.add_subplot(gs[1], sharex=ax1)
         for ax in (ax1, ax2):
             ax.set_xlim(0, duration)
             ax.set_ylim(-3, 112)
@@ -284,36 +234,39 @@ class FloodRenderer(_BlitRenderer):
         ax2.set_ylabel("成功率 (%)")
         ax2.set_xlabel("时间 (s)；黄色：攻击期间")
         kw: dict[str, Any] = {"animated": True}
-        self.l_syn, = ax1.plot([], [], color=COLORS["red"], lw=1.3, label="SYN 队列（半连接）", **kw)
-        self.l_att, = ax1.plot([], [], color=COLORS["red"], lw=1.0, ls=":", label="其中伪造请求", **kw)
-        self.l_acc, = ax1.plot([], [], color=COLORS["blue"], lw=1.6, label="accept 队列（全连接）", **kw)
-        self.l_ok, = ax2.plot([], [], color=COLORS["green"], lw=1.8, label="所选设置", **kw)
-        self.l_other, = ax2.plot([], [], color=COLORS["grey"], lw=1.5, ls="--", label="对照：syncookies 0↔1", **kw)
+        p.l_syn, = ax1.plot([], [], color=COLORS["red"], lw=1.3, label="SYN 队列（半连接）", **kw)
+        p.l_att, = ax1.plot([], [], color=COLORS["red"], lw=1.0, ls=":", label="其中伪造请求", **kw)
+        p.l_acc, = ax1.plot([], [], color=COLORS["blue"], lw=1.6, label="accept 队列（全连接）", **kw)
+        p.l_ok, = ax2.plot([], [], color=COLORS["green"], lw=1.8, label="所选设置", **kw)
+        p.l_other, = ax2.plot([], [], color=COLORS["grey"], lw=1.5, ls="--", label="对照：syncookies 0↔1", **kw)
         ax1.legend(loc="center right", fontsize=8, frameon=False)
         ax2.legend(loc="center right", fontsize=8, frameon=False)
-        self.t_title = self.fig.text(0.01, 0.955, "", fontsize=9, va="center", **kw)
-        self._animated = [self.l_syn, self.l_att, self.l_acc, self.l_ok, self.l_other, self.t_title]
-        self._finish()
+        p.t_title = fig.text(0.01, 0.955, "", fontsize=9, va="center", **kw)
+        return p
 
-    @staticmethod
-    def _pct(xs: tuple[float, ...], limit: int, step: int) -> list[float]:
-        if limit <= 0:
-            return [0.0] * len(xs[::step])
-        return [100.0 * v / limit for v in xs[::step]]
+    return Layers(lambda r: "flood", setup, _flood_data, (8.0, 4.5))
 
-    def _update(self, result: tuple[QueueTimeline, QueueTimeline]) -> None:
-        chosen, other = result
-        p = chosen.params
-        step = max(1, round(0.1 / p.dt))  # draw at 100 ms resolution
-        t = chosen.t[::step]
-        self.l_syn.set_data(t, self._pct(chosen.syn_queue, p.syn_queue_limit, step))
-        self.l_att.set_data(t, self._pct(chosen.syn_queue_attack, p.syn_queue_limit, step))
-        self.l_acc.set_data(t, self._pct(chosen.accept_queue, p.accept_queue_limit, step))
-        for line, tl in ((self.l_ok, chosen), (self.l_other, other)):
-            x, y = tl.success_ratio(1.0)
-            line.set_data(x, [100 * v for v in y])
-        s, o = chosen.summary(), other.summary()
-        self.t_title.set_text(
-            f"syncookies={p.syncookies}   B = min({p.backlog}, {p.somaxconn}) = {p.max_ack_backlog}   "
-            f"limits: SYN {p.syn_queue_limit}, accept {p.accept_queue_limit}   "
-            f"success {100 * s['success_fraction']:.0f}% vs {100 * o['success_fraction']:.0f}%")
+
+def _pct(xs: tuple[float, ...], limit: int, step: int) -> list[float]:
+    if limit <= 0:
+        return [0.0] * len(xs[::step])
+    return [100.0 * v / limit for v in xs[::step]]
+
+
+def _flood_data(p: Any, result: tuple[QueueTimeline, QueueTimeline]) -> list[Any]:
+    chosen, other = result
+    q = chosen.params
+    step = max(1, round(0.1 / q.dt))  # draw at 100 ms resolution
+    t = chosen.t[::step]
+    p.l_syn.set_data(t, _pct(chosen.syn_queue, q.syn_queue_limit, step))
+    p.l_att.set_data(t, _pct(chosen.syn_queue_attack, q.syn_queue_limit, step))
+    p.l_acc.set_data(t, _pct(chosen.accept_queue, q.accept_queue_limit, step))
+    for line, tl in ((p.l_ok, chosen), (p.l_other, other)):
+        x, y = tl.success_ratio(1.0)
+        line.set_data(x, [100 * v for v in y])
+    s, o = chosen.summary(), other.summary()
+    p.t_title.set_text(
+        f"syncookies={q.syncookies}   B = min({q.backlog}, {q.somaxconn}) = {q.max_ack_backlog}   "
+        f"limits: SYN {q.syn_queue_limit}, accept {q.accept_queue_limit}   "
+        f"success {100 * s['success_fraction']:.0f}% vs {100 * o['success_fraction']:.0f}%")
+    return [p.l_syn, p.l_att, p.l_acc, p.l_ok, p.l_other, p.t_title]

@@ -10,7 +10,7 @@ here.
 Each figure is split in two: a *static* part (axes, limits, labels, legend —
 a function of a small key such as the axis limits, rounded up to 1-2-5
 steps) and a *dynamic* part (the data). ``plot_*`` draws both; the widgets
-use :class:`LayerRenderer`, which renders the static part once per key and
+use :class:`tcpkit.plot.LayerRenderer`, which renders the static part once per key and
 then only draws the data on top of a saved copy of it (blitting), because on
 this project's small machine rendering text is what makes a figure slow.
 """
@@ -18,13 +18,12 @@ this project's small machine rendering text is what makes a figure slow.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import COLORS, new_figure, use_cjk_font
+from . import COLORS, Layers, draw_layers, new_figure
 
 if TYPE_CHECKING:
-    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
     from ..flow import FlowTrace, StallResult
@@ -37,7 +36,6 @@ __all__ = [
     "plot_mss",
     "plot_stall",
     "nice_ceil",
-    "LayerRenderer",
     "RTO_LAYERS",
     "WINDOW_LAYERS",
     "MSS_LAYERS",
@@ -89,93 +87,6 @@ def _proxy_legend(ax: Any, entries: Sequence[tuple[str, dict[str, Any]]], **kw: 
         else:
             handles.append(Line2D([], [], label=label, **style))
     ax.legend(handles=handles, **kw)
-
-
-class LayerRenderer:
-    """Render static layers once per key and blit dynamic artists on top (used by the widgets).
-
-    Parameters
-    ----------
-    layers : (key, setup, dynamic, figsize, margins)
-        One of :data:`RTO_LAYERS`, :data:`WINDOW_LAYERS`, :data:`MSS_LAYERS`.
-    dpi : int
-        Resolution in dots per inch.
-    cache : int
-        How many static layers (one figure each) to keep, least recently used first out.
-
-    Notes
-    -----
-    ``render(result)`` returns an RGBA ``numpy`` array of the whole figure. The
-    first time a ``key(result)`` is seen, a figure is built with ``setup`` and
-    fully drawn (slow: all the text) and its pixels are saved; afterwards that
-    background is restored (``FigureCanvasAgg.restore_region``) and only the
-    artists returned by ``dynamic`` are drawn (``Axes.draw_artist``) and then
-    removed again. The pixels equal a full draw of the same figure.
-    """
-
-    def __init__(self, layers: tuple[Any, ...], *, dpi: int = 80, cache: int = 6) -> None:
-        use_cjk_font()
-        self.key_fn, self.setup_fn, self.dynamic_fn, self.figsize, self.margins = layers
-        self.dpi = dpi
-        self.cache = max(1, cache)
-        self._states: dict[Hashable, tuple[Any, Any, Any, Any]] = {}
-        self.fig: Figure | None = None
-
-    def _state(self, key: Hashable) -> tuple[Any, Any, Any, Any]:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        st = self._states.pop(key, None)
-        if st is None:
-            fig = Figure(figsize=self.figsize, dpi=self.dpi)
-            _fixed_layout(fig, **self.margins)
-            canvas = FigureCanvasAgg(fig)
-            axes = self.setup_fn(fig, key)
-            canvas.draw()
-            st = (fig, canvas, axes, canvas.copy_from_bbox(fig.bbox))
-            while len(self._states) >= self.cache:
-                self._states.pop(next(iter(self._states)))
-        else:
-            st[1].restore_region(st[3])
-        self._states[key] = st  # most recently used last
-        return st
-
-    def render(self, result: Any) -> Any:
-        """RGBA pixels (height × width × 4, ``uint8``) of the figure for ``result``."""
-        import numpy as np
-
-        fig, canvas, axes, _bg = self._state(self.key_fn(result))
-        self.fig = fig
-        artists: list[Artist] = self.dynamic_fn(axes, result)
-        for a in artists:
-            if a.axes is not None:
-                a.axes.draw_artist(a)
-            else:
-                fig.draw_artist(a)
-        for a in artists:
-            a.remove()
-        return np.asarray(canvas.buffer_rgba()).copy()
-
-    def png(self, result: Any) -> bytes:
-        """The figure for ``result`` as PNG bytes (deterministic, no metadata)."""
-        import io
-
-        from PIL import Image
-
-        rgba = self.render(result)
-        buf = io.BytesIO()
-        Image.fromarray(rgba, "RGBA").save(buf, format="png", compress_level=1)
-        return buf.getvalue()
-
-
-def _draw_all(layers: tuple[Any, ...], result: Any, fig: Figure | None) -> Figure:
-    key_fn, setup_fn, dynamic_fn, figsize, margins = layers
-    if fig is None:
-        fig = new_figure(*figsize)
-    _fixed_layout(fig, **margins)
-    axes = setup_fn(fig, key_fn(result))
-    dynamic_fn(axes, result)
-    return fig
 
 
 # --- RTO ---------------------------------------------------------------------------------------------
@@ -231,8 +142,8 @@ def _rto_dynamic(ax: Any, s: RtoSeries) -> list[Any]:
 
 
 #: Layers of :func:`plot_rto` for :class:`LayerRenderer`.
-RTO_LAYERS = (_rto_key, _rto_setup, _rto_dynamic, (8.0, 3.8), {"left": 0.08, "right": 0.98, "bottom": 0.13,
-                                                             "top": 0.92})
+RTO_LAYERS = Layers(_rto_key, _rto_setup, _rto_dynamic, (8.0, 3.8), {"left": 0.08, "right": 0.98, "bottom": 0.13,
+                                                             "top": 0.92}, fresh=True)
 
 
 def plot_rto(series: RtoSeries, *, fig: Figure | None = None) -> Figure:
@@ -249,21 +160,20 @@ def plot_rto(series: RtoSeries, *, fig: Figure | None = None) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    return _draw_all(RTO_LAYERS, series, fig)
+    return draw_layers(RTO_LAYERS, series, fig)
 
 
 # --- sliding window ----------------------------------------------------------------------------------
 
 
 def _window_key(r: tuple[FlowTrace, int]) -> tuple[Any, ...]:
-    trace, _ = r
-    return (trace.rcv_buf, trace.steps[-1].time)
+    trace, _ = r   # the buffer axis on a 1-2-5 ladder: most buffer sizes reuse a cached static layer
+    return (nice_ceil(trace.rcv_buf / _KIB), trace.steps[-1].time)
 
 
 def _window_setup(fig: Figure, key: tuple[Any, ...]) -> Any:
-    buf, tmax = key
+    span, tmax = key
     top, bot = fig.subplots(2, 1, height_ratios=[1, 2.6])
-    span = buf / _KIB
     top.set_autoscale_on(False)
     top.set_xlim(-0.5 * span, 1.5 * span)
     top.set_ylim(-0.5, 0.5)
@@ -282,7 +192,6 @@ def _window_setup(fig: Figure, key: tuple[Any, ...]) -> Any:
     bot.set_xlim(0, tmax)
     bot.set_ylim(0, span * 1.12)
     bot.locator_params(nbins=6)
-    bot.axhline(span, color=COLORS["grey"], lw=0.8, ls=":")
     bot.set_xlabel("时间 (s)（红色背景：零窗口；竖线：上图的时刻）")
     bot.set_ylabel("KiB")
     _proxy_legend(bot, [
@@ -327,12 +236,13 @@ def _window_dynamic(axes: Any, r: tuple[FlowTrace, int]) -> list[Any]:
     if probes:
         out += bot.plot(probes, [0.0] * len(probes), "v", color=COLORS["red"], ms=7, clip_on=False)
     out.append(bot.axvline(s.time, color=COLORS["black"], lw=1))
+    out.append(bot.axhline(trace.rcv_buf / _KIB, color=COLORS["grey"], lw=0.8, ls=":"))
     return out
 
 
 #: Layers of :func:`plot_window` for :class:`LayerRenderer`.
-WINDOW_LAYERS = (_window_key, _window_setup, _window_dynamic, (8.0, 4.4),
-                 {"left": 0.08, "right": 0.98, "bottom": 0.11, "top": 0.93, "hspace": 0.95})
+WINDOW_LAYERS = Layers(_window_key, _window_setup, _window_dynamic, (8.0, 4.4),
+                 {"left": 0.08, "right": 0.98, "bottom": 0.11, "top": 0.93, "hspace": 0.95}, fresh=True)
 
 
 def plot_window(trace: FlowTrace, index: int, *, fig: Figure | None = None) -> Figure:
@@ -351,7 +261,7 @@ def plot_window(trace: FlowTrace, index: int, *, fig: Figure | None = None) -> F
     -------
     matplotlib.figure.Figure
     """
-    return _draw_all(WINDOW_LAYERS, (trace, index), fig)
+    return draw_layers(WINDOW_LAYERS, (trace, index), fig)
 
 
 # --- MSS vs fragmentation ----------------------------------------------------------------------------
@@ -400,8 +310,8 @@ def _mss_dynamic(axes: Any, c: Comparison) -> list[Any]:
 
 
 #: Layers of :func:`plot_mss` for :class:`LayerRenderer`.
-MSS_LAYERS = (_mss_key, _mss_setup, _mss_dynamic, (8.0, 3.4),
-              {"left": 0.125, "right": 0.98, "bottom": 0.1, "top": 0.88, "wspace": 0.36})
+MSS_LAYERS = Layers(_mss_key, _mss_setup, _mss_dynamic, (8.0, 3.4),
+              {"left": 0.125, "right": 0.98, "bottom": 0.1, "top": 0.88, "wspace": 0.36}, fresh=True)
 
 
 def plot_mss(result: Comparison, *, fig: Figure | None = None) -> Figure:
@@ -418,7 +328,7 @@ def plot_mss(result: Comparison, *, fig: Figure | None = None) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    return _draw_all(MSS_LAYERS, result, fig)
+    return draw_layers(MSS_LAYERS, result, fig)
 
 
 # --- Nagle + delayed ACK -----------------------------------------------------------------------------

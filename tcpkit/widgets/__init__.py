@@ -6,6 +6,6 @@ plot function. Importing this package imports ipywidgets; ``import tcpkit``
 does not.
 """
 
-from ._base import Explorer
+from ._base import Explorer, rows
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "rows"]

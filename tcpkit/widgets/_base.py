@@ -1,11 +1,13 @@
 """The one widget pattern every tcpkit explorer follows.
 
-controls → ``compute(**values)`` (one pure tcpkit call) → ``draw(result, fig)``
-(one plot function) → PNG in a :class:`ipywidgets.Image`.
+controls → ``compute(**values)`` (one pure tcpkit call) → ``view.png(result)``
+(one plot renderer of :mod:`tcpkit.plot`) → PNG in a :class:`ipywidgets.Image`.
 
 * A ``ValueError``/``TypeError`` raised by ``compute`` is shown as text in the
   page (``Explorer.message``), never as a traceback; the last good figure stays.
 * ``Explorer.update()`` is a plain method: tests call it without a kernel.
+* A control that cannot change the picture in the current setting is disabled
+  and a note says why (``inactive``).
 * ``_repr_mimebundle_`` adds an ``image/png`` of the current figure, so the
   static book (which prefers ``image/png`` over the widget view, see
   ``_config.yml``) always shows the figure at its default settings, while
@@ -16,17 +18,29 @@ from __future__ import annotations
 
 import base64
 import html
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..plot import fig_to_png, new_figure
+from ..plot import FigureView
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "rows"]
+
+
+def rows(names: list[list[str]]) -> Callable[[Mapping[str, Any]], Any]:
+    """A ``layout`` that puts the named controls in wrapped rows."""
+
+    def make(controls: Mapping[str, Any]) -> Any:
+        import ipywidgets as W
+
+        return W.VBox([W.HBox([controls[k] for k in row], layout=W.Layout(flex_flow="row wrap",
+                                                                          align_items="center"))
+                       for row in names])
+
+    return make
 
 
 class Explorer:
-    """A thin interactive figure: controls, one model call, one plot function.
+    """A thin interactive figure: controls, one model call, one plot view.
 
     Parameters
     ----------
@@ -36,56 +50,55 @@ class Explorer:
     compute : callable
         ``compute(**values) -> result``; a pure tcpkit call that validates its
         input and raises ``ValueError``/``TypeError`` on bad input.
-    draw : callable
-        ``draw(result, fig) -> None`` draws the result into a cleared figure.
-    figsize : (float, float)
-        Figure size in inches.
-    dpi : int
-        Resolution of the PNG.
+    view : object with ``png(result) -> bytes``, or callable
+        The plot: a renderer from :mod:`tcpkit.plot` (usually a
+        :class:`~tcpkit.plot.LayerRenderer`), or a plain ``draw(result, fig)``
+        function, wrapped in a :class:`~tcpkit.plot.FigureView` of ``figsize``/``dpi``.
     summary : callable, optional
-        ``summary(result) -> str``: an HTML sentence shown under the figure
-        (e.g. the outcome of a scenario, in Chinese).
+        ``summary(result) -> str``: an HTML sentence shown under the figure.
     layout : callable, optional
-        ``layout(controls) -> Widget`` to arrange the controls; default a
-        wrapped horizontal box.
-    render_png : callable, optional
-        ``render_png(result) -> bytes``: a faster renderer that produces the
-        PNG itself (e.g. axes and labels rendered once, only the data drawn
-        per change). Without it, :meth:`render` clears ``fig``, calls
-        ``draw`` and encodes the figure.
+        ``layout(controls) -> Widget`` to arrange the controls.
+    inactive : callable, optional
+        ``inactive(**values) -> {name: reason}``: controls that cannot change the
+        picture for these values. They are disabled and one Chinese line under
+        the controls says why; the set is recomputed after every change. It may
+        also fit a control's range to the model (e.g. a step slider's maximum).
+
+    Every PNG is kept per control values (the model is pure): moving a control
+    back costs a dictionary lookup. This cache and the view's cached static
+    layers are the only fast path; no explorer has its own.
     """
+
+    cache_size = 256
 
     def __init__(
         self,
         controls: Mapping[str, Any],
         compute: Callable[..., Any],
-        draw: Callable[[Any, Any], object],
+        view: Any,
         *,
         figsize: tuple[float, float] = (8.0, 4.0),
         dpi: int = 80,
         summary: Callable[[Any], str] | None = None,
         layout: Callable[[Mapping[str, Any]], Any] | None = None,
-        render_png: Callable[[Any], bytes] | None = None,
+        inactive: Callable[..., Mapping[str, str]] | None = None,
     ) -> None:
         import ipywidgets as W
 
         self.controls = dict(controls)
         self.compute = compute
-        self.draw = draw
+        self.view = view if hasattr(view, "png") else FigureView(view, figsize, dpi)
         self.summary_fn = summary
-        self.render_png = render_png
-        self.fig = new_figure(*figsize, dpi=dpi)
+        self.inactive_fn = inactive
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
         self.message = W.HTML(value="")
+        self.note = W.HTML(value="")
         self.summary = W.HTML(value="")
         self.result: Any = None
         self.error: str | None = None
-        self.last_ms: float = 0.0
-        if layout is not None:
-            box = layout(self.controls)
-        else:
-            box = W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap"))
-        self.widget = W.VBox([box, self.message, self.image, self.summary])
+        self._cache: dict[tuple[Any, ...], tuple[Any, bytes, str]] = {}
+        box = (layout or rows([list(self.controls)]))(self.controls)
+        self.widget = W.VBox([box, self.note, self.message, self.image, self.summary])
         for c in self.controls.values():
             c.observe(self._on_change, names="value")
         self.update()
@@ -100,28 +113,36 @@ class Explorer:
 
     def update(self) -> bool:
         """Recompute and redraw. Returns False (and shows the message) on bad input."""
-        t0 = time.perf_counter()
-        try:
-            result = self.compute(**self.values())
-        except (ValueError, TypeError) as exc:
-            self.show_error(exc)
-            return False
+        if self.inactive_fn is not None:
+            self._mark_inactive(self.inactive_fn(**self.values()))
+        values = self.values()   # ``inactive`` may have moved a range (and a value) to fit the model
+        key = tuple(values.values())
+        hit = self._cache.get(key)
+        if hit is None:
+            try:
+                result = self.compute(**values)
+            except (ValueError, TypeError) as exc:
+                self.show_error(exc)
+                return False
+            text = self.summary_fn(result) if self.summary_fn is not None else ""
+            hit = (result, self.view.png(result), text)
+            if len(self._cache) >= self.cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = hit
         self.error = None
         self.message.value = ""
-        self.result = result
-        self.image.value = self.render(result)
-        if self.summary_fn is not None:
-            self.summary.value = self.summary_fn(result)
-        self.last_ms = (time.perf_counter() - t0) * 1000
+        self.result, self.image.value, self.summary.value = hit
         return True
 
-    def render(self, result: Any) -> bytes:
-        """The PNG of ``result``: ``render_png`` if given, else ``draw`` into the cleared figure."""
-        if self.render_png is not None:
-            return self.render_png(result)
-        self.fig.clear()
-        self.draw(result, self.fig)
-        return fig_to_png(self.fig)
+    def _mark_inactive(self, reasons: Mapping[str, str]) -> None:
+        for name, c in self.controls.items():
+            c.disabled = name in reasons
+        self.note.value = ("" if not reasons else '<div class="tcpkit-note" style="color:#777">'
+                           + "；".join(html.escape(r) for r in dict.fromkeys(reasons.values())) + "。</div>")
+
+    def clear_cache(self) -> None:
+        """Forget every PNG drawn so far (benchmarks use this to time new figures)."""
+        self._cache.clear()
 
     def show_error(self, exc: Exception) -> None:
         """Show a validation error in the page (the last good figure stays)."""
@@ -132,6 +153,11 @@ class Explorer:
         )
 
     # -- display --------------------------------------------------------
+    @property
+    def fig(self) -> Any:
+        """The matplotlib figure the view drew last."""
+        return self.view.fig
+
     def png(self) -> bytes:
         """The PNG bytes currently shown."""
         return bytes(self.image.value)

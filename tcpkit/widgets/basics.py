@@ -163,8 +163,13 @@ def header_explorer(preset: str = "linux_syn", **overrides: Any) -> Explorer:
     def draw(r: Any, fig: Any) -> None:
         plot_header_bytes(r, fig=fig)
 
-    return Explorer(c, _header_compute, draw, figsize=(9.0, 3.6),
-                    summary=summary, layout=layout)
+    return Explorer(c, _header_compute, draw, figsize=(9.0, 3.6), summary=summary, layout=layout,
+                    inactive=_header_inactive)
+
+
+def _header_inactive(*, opt_mss: bool, opt_ts: bool, opt_ws: bool, **_: Any) -> dict[str, str]:
+    off = {"mss": ("MSS", opt_mss), "tsval": ("Timestamps", opt_ts), "wscale": ("Window Scale", opt_ws)}
+    return {k: f"未勾选 {name} 选项，它的值不进头部" for k, (name, on) in off.items() if not on}
 
 
 def seq_stepper(messages: str = "C100 S50", *, client_isn: int = 0, server_isn: int = 0, step: int = 10,
@@ -205,7 +210,7 @@ def seq_stepper(messages: str = "C100 S50", *, client_isn: int = 0, server_isn: 
         "close": W.Dropdown(options=[("客户端先关闭", "C"), ("服务端先关闭", "S"), ("不关闭", "none")], value=close,
                             description="关闭", layout=W.Layout(width="200px")),
         "relative": W.Checkbox(value=relative, description="相对序号", indent=False),
-        "step": W.IntSlider(value=step, min=0, max=40, description="步骤", layout=W.Layout(width="420px")),
+        "step": W.IntSlider(value=step, min=0, max=max(step, 1), description="步骤", layout=W.Layout(width="420px")),
     }
 
     def compute(*, messages: str, client_isn: int, server_isn: int, delayed_ack: bool, close: str,
@@ -219,10 +224,21 @@ def seq_stepper(messages: str = "C100 S50", *, client_isn: int = 0, server_isn: 
 
     def summary(r: Any) -> str:
         conv, st, _ = r
-        n = len(conv.segments)
-        return f"共 {n} 个报文段；滑动“步骤”逐个查看（大于 {n} 时显示全部）。"
+        return f"共 {len(conv.segments)} 个报文段，显示前 {min(st, len(conv.segments))} 个；滑动“步骤”逐个查看。"
 
-    return Explorer(c, compute, draw, figsize=(8.0, 5.0), summary=summary)
+    def fit_step(*, messages: str, client_isn: int, server_isn: int, delayed_ack: bool, close: str, **_: Any) -> dict[str, str]:
+        try:   # the slider ends at the last segment of this conversation
+            n = len(conversation(messages, client_isn=client_isn, server_isn=server_isn, delayed_ack=delayed_ack,
+                                 close=close).segments)
+        except (ValueError, TypeError):
+            return {}   # compute shows the message
+        sl = c["step"]
+        with sl.hold_trait_notifications():
+            sl.max = max(n, 1)
+            sl.value = min(sl.value, n)
+        return {}
+
+    return Explorer(c, compute, draw, figsize=(8.0, 5.0), summary=summary, inactive=fit_step)
 
 
 def framing_demo(messages: str = "GET /a|GET /b|GET /c", *, method: str = "none", seed: int = 3,
@@ -266,9 +282,24 @@ def framing_demo(messages: str = "GET /a|GET /b|GET /c", *, method: str = "none"
 
     def summary(r: Any) -> str:
         got = "，".join(repr(m.decode("utf-8", "replace")) for m in r.received[:12])
-        return f"读端得到 {len(r.received)} 条：{got}" + ("" if r.ok else "（与发送的消息不一致）")
+        sizes = [sg.length for sg in r.segments]
+        return (f"TCP 把 {len(r.stream)} 字节切成 {len(sizes)} 段（每段 1–{c['max_segment'].value} 字节，"
+                f"最长 {max(sizes, default=0)}），读端调用 recv({c['read_size'].value}) {len(r.reads)} 次，"
+                f"得到 {len(r.received)} 条：{got}" + ("" if r.ok else "（与发送的消息不一致）"))
 
     def draw(r: Any, fig: Any) -> None:
         plot_framing(r, fig=fig)
 
-    return Explorer(c, compute, draw, figsize=(9.0, 3.4), summary=summary)
+    def fit_read(*, read_size: int, **v: Any) -> dict[str, str]:
+        # recv() runs after each segment until the buffer is empty: it never sees more than the largest segment
+        try:
+            top = max(s.length for s in compute(read_size=1, **v).segments)
+        except (ValueError, TypeError):
+            return {}   # compute shows the message
+        rs = c["read_size"]
+        with rs.hold_trait_notifications():
+            rs.value = min(rs.value, top)
+            rs.max = max(top, 1)
+        return {"read_size": "每个段都只有 1 字节，每次 recv() 都只读到 1 字节"} if top <= 1 else {}
+
+    return Explorer(c, compute, draw, figsize=(9.0, 3.4), summary=summary, inactive=fit_read)

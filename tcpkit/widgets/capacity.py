@@ -11,12 +11,11 @@ on a cached frame, so a control change costs a few milliseconds plus the PNG.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..capacity import DeadPeer, PortTimeline, ServerLimits, dead_peer, port_timeline, server_limits
 from ..linux import LINUX
-from ._base import Explorer
+from ._base import Explorer, rows
 
 __all__ = ["time_wait_explorer", "keepalive_explorer", "server_limits_explorer", "port_timeline_kw",
            "TIME_WAIT_PRESETS", "KEEPALIVE_PRESETS"]
@@ -24,35 +23,10 @@ __all__ = ["time_wait_explorer", "keepalive_explorer", "server_limits_explorer",
 _STYLE = {"description_width": "initial"}
 
 
-class _RenderedExplorer(Explorer):
-    """An :class:`Explorer` whose PNG comes from a cached-frame renderer (``renderer.png(result)``)."""
+def _view(layers: Any) -> Any:
+    from ..plot import LayerRenderer
 
-    def __init__(self, controls: Mapping[str, Any], compute: Callable[..., Any], renderer: Any, **kw: Any) -> None:
-        self.renderer = renderer
-        super().__init__(controls, compute, self._draw, render_png=renderer.png, **kw)
-
-    def _draw(self, result: Any, fig: Any) -> None:
-        """Put the renderer's raster into ``fig`` (for code that wants a matplotlib figure)."""
-        fig.figimage(_decode(self.renderer.png(result)), 0, 0)
-
-
-
-def _decode(png: bytes) -> Any:
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    return np.asarray(Image.open(io.BytesIO(png)))
-
-
-def _rows(rows: list[list[str]]) -> Callable[[Mapping[str, Any]], Any]:
-    def make(controls: Mapping[str, Any]) -> Any:
-        import ipywidgets as W
-
-        return W.VBox([W.HBox([controls[k] for k in row], layout=W.Layout(flex_flow="row wrap")) for row in rows])
-
-    return make
+    return LayerRenderer(layers, dpi=80)
 
 
 # ---------------------------------------------------------------------------
@@ -79,7 +53,7 @@ def port_timeline_kw(
                          client_closes=client_closes)
 
 
-def _tw_summary(tl: PortTimeline) -> str:
+def _tw_summary(tl: PortTimeline, tw_reuse: int = 2) -> str:
     b = tl.budget
     cap = "无上限" if b.max_conn_rate == math.inf else f"{b.max_conn_rate:,.0f} 个/秒"
     if tl.exhausted_at is None:
@@ -87,9 +61,19 @@ def _tw_summary(tl: PortTimeline) -> str:
     else:
         verdict = (f"<b style='color:#D55E00'>{tl.exhausted_at:.0f} s 时端口耗尽</b>，此后平均每秒约 "
                    f"{max(0.0, tl.rate - b.max_conn_rate):,.0f} 次 connect() 以 EADDRNOTAVAIL 失败")
-    reuse = "（tcp_tw_reuse 生效：约 1 s 后即可复用）" if b.tw_reuse_active else ""
+    reuse = ("（tcp_tw_reuse 生效：约 1 s 后即可复用）" if b.tw_reuse_active
+             else "（tcp_tw_reuse=2 只对回环地址生效，这里等同于 0）" if tw_reuse == 2 and b.time_wait_on_client else "")
     return (f"可持续的新建连接速率 = {b.tuples:,} 个四元组 ÷ 每个占用 {b.hold_time:g} s = <b>{cap}</b>{reuse}；"
             f"{verdict}。")
+
+
+def _tw_inactive(*, client_closes: bool, tw_reuse: int, **_: Any) -> dict[str, str]:
+    if not client_closes:  # RFC 9293 §3.6: TIME_WAIT is on the side that closes first
+        return {"tw_reuse": "服务端先关闭时 TIME_WAIT 在服务端，客户端的 tcp_tw_reuse 和回环与否不起作用",
+                "loopback": "服务端先关闭时 TIME_WAIT 在服务端，客户端的 tcp_tw_reuse 和回环与否不起作用"}
+    if tw_reuse != 2:
+        return {"loopback": f"tcp_tw_reuse={tw_reuse} 时不区分回环地址"}
+    return {}
 
 
 def time_wait_explorer(preset: str = "default", **overrides: Any) -> Explorer:
@@ -107,7 +91,7 @@ def time_wait_explorer(preset: str = "default", **overrides: Any) -> Explorer:
     Returns
     -------
     Explorer
-        Controls → :func:`port_timeline_kw` → :class:`tcpkit.plot.capacity.PortRenderer`.
+        Controls → :func:`port_timeline_kw` → :data:`tcpkit.plot.capacity.PORT_LAYERS`.
 
     Raises
     ------
@@ -123,7 +107,7 @@ def time_wait_explorer(preset: str = "default", **overrides: Any) -> Explorer:
     import ipywidgets as W
 
     from .._validate import check_choice
-    from ..plot.capacity import PortRenderer
+    from ..plot.capacity import PORT_LAYERS
 
     check_choice("preset", preset, TIME_WAIT_PRESETS)
     v = {"rate": 600, "destinations": 1, "tw_reuse": int(LINUX["tcp_tw_reuse"].value), "loopback": False,
@@ -149,9 +133,9 @@ def time_wait_explorer(preset: str = "default", **overrides: Any) -> Explorer:
                               layout=W.Layout(width="230px")),
         "port_high": W.IntText(value=v["port_high"], description="至", style=_STYLE, layout=W.Layout(width="120px")),
     }
-    return _RenderedExplorer(controls, port_timeline_kw, PortRenderer(8.0, 3.6, 80), figsize=(8.0, 3.6), dpi=80,
-                             summary=_tw_summary,
-                             layout=_rows([["rate", "destinations", "lifetime"],
+    return Explorer(controls, port_timeline_kw, _view(PORT_LAYERS), inactive=_tw_inactive,
+                    summary=lambda tl: _tw_summary(tl, controls["tw_reuse"].value),
+                    layout=rows([["rate", "destinations", "lifetime"],
                                            ["tw_reuse", "loopback", "client_closes", "port_low", "port_high"]]))
 
 
@@ -174,6 +158,11 @@ def _ka_summary(d: DeadPeer) -> str:
             "两种情况应用都收到 ETIMEDOUT。")
 
 
+def _ka_inactive(*, user_timeout: float, **_: Any) -> dict[str, str]:
+    # tcp_write_timeout(): with TCP_USER_TIMEOUT set, it (not tcp_retries2) decides when to give up
+    return {"retries": "设置了 TCP_USER_TIMEOUT，由它决定何时放弃，tcp_retries2 不起作用"} if user_timeout > 0 else {}
+
+
 def keepalive_explorer(preset: str = "default", **overrides: Any) -> Explorer:
     """When a silently dead peer is noticed: keepalive probes vs data retransmissions.
 
@@ -188,7 +177,7 @@ def keepalive_explorer(preset: str = "default", **overrides: Any) -> Explorer:
     Returns
     -------
     Explorer
-        Controls → :func:`tcpkit.capacity.dead_peer` → :class:`tcpkit.plot.capacity.DeadPeerRenderer`.
+        Controls → :func:`tcpkit.capacity.dead_peer` → :data:`tcpkit.plot.capacity.DEAD_PEER_LAYERS`.
 
     Raises
     ------
@@ -221,14 +210,10 @@ def keepalive_explorer(preset: str = "default", **overrides: Any) -> Explorer:
         "retries": W.IntSlider(value=v["retries"], min=1, max=20, description="tcp_retries2", style=_STYLE,
                                layout=W.Layout(width="260px"), continuous_update=False),
     }
-    return _RenderedExplorer(controls, dead_peer, _dead_renderer(), figsize=(8.0, 3.2), dpi=80, summary=_ka_summary,
-                             layout=_rows([["idle", "interval", "probes", "user_timeout"], ["rto", "retries"]]))
+    from ..plot.capacity import DEAD_PEER_LAYERS
 
-
-def _dead_renderer() -> Any:
-    from ..plot.capacity import DeadPeerRenderer
-
-    return DeadPeerRenderer(8.0, 3.2, 80)
+    return Explorer(controls, dead_peer, _view(DEAD_PEER_LAYERS), summary=_ka_summary, inactive=_ka_inactive,
+                    layout=rows([["idle", "interval", "probes", "user_timeout"], ["rto", "retries"]]))
 
 
 # ---------------------------------------------------------------------------
@@ -253,7 +238,7 @@ def server_limits_explorer(**preset: Any) -> Explorer:
     Returns
     -------
     Explorer
-        Controls → :func:`tcpkit.capacity.server_limits` → :class:`tcpkit.plot.capacity.LimitsRenderer`.
+        Controls → :func:`tcpkit.capacity.server_limits` → :data:`tcpkit.plot.capacity.LIMITS_LAYERS`.
 
     Examples
     --------
@@ -262,7 +247,7 @@ def server_limits_explorer(**preset: Any) -> Explorer:
     """
     import ipywidgets as W
 
-    from ..plot.capacity import LimitsRenderer
+    from ..plot.capacity import LIMITS_LAYERS
 
     v = {"memory_mib": 8192, "fd_limit": int(LINUX["INR_OPEN_CUR"].value), "buffer_bytes": 0,
          "client_ips": 2**32, **preset}
@@ -277,6 +262,5 @@ def server_limits_explorer(**preset: Any) -> Explorer:
         "client_ips": W.IntText(value=v["client_ips"], description="客户端 IP 数", style=_STYLE,
                                 layout=W.Layout(width="230px")),
     }
-    return _RenderedExplorer(controls, server_limits, LimitsRenderer(8.0, 3.0, 80), figsize=(8.0, 3.0), dpi=80,
-                             summary=_limits_summary, layout=_rows([["memory_mib", "fd_limit"],
+    return Explorer(controls, server_limits, _view(LIMITS_LAYERS), summary=_limits_summary, layout=rows([["memory_mib", "fd_limit"],
                                                                     ["buffer_bytes", "client_ips"]]))

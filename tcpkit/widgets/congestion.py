@@ -14,6 +14,7 @@ whatever the bandwidth (the per-ACK simulator would need ~0.5 M events for
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -22,11 +23,11 @@ import ipywidgets as W
 from .._validate import check_choice
 from ..congestion import CONTROLLERS, Trace, simulate
 from ..linux import LINUX
-from ..plot import new_figure
-from ..plot.congestion import ALGO_LABELS, CwndPainter
+from ..plot import LayerRenderer
+from ..plot.congestion import ALGO_LABELS, cwnd_layers
 from ._base import Explorer
 
-__all__ = ["cwnd_explorer", "CWND_PRESETS", "RANGES", "CwndExplorer", "cwnd_summary", "make_compute"]
+__all__ = ["cwnd_explorer", "CWND_PRESETS", "RANGES", "cwnd_summary", "make_compute"]
 
 #: Starting points of :func:`cwnd_explorer` (bandwidth Mbit/s, RTT ms, buffer segments, duration s).
 CWND_PRESETS: dict[str, dict[str, Any]] = {
@@ -51,12 +52,18 @@ RANGES: dict[str, tuple[float, float, float]] = {
     "bandwidth_mbps": (1.0, 100.0, 1.0),
     "rtt_ms": (20, 300, 5),
     "buffer_pkts": (1, 500, 1),
-    "loss_rate": (0.0, 0.02, 0.0005),
+    "loss_rate": (0.0, 0.02, 0.001),
     "initial_cwnd": (1, 100, 1),
     "duration_s": (2.0, 30.0, 1.0),
 }
 
 _STYLE = {"description_width": "initial"}
+
+
+def _loss_options(current: float) -> list[tuple[str, float]]:
+    lo, hi, step = RANGES["loss_rate"]
+    vals = sorted({round(lo + k * step, 6) for k in range(round((hi - lo) / step) + 1)} | {float(current)})
+    return [(f"{v:.2%}", v) for v in vals]
 
 
 @lru_cache(maxsize=128)
@@ -82,40 +89,26 @@ def make_compute(losses: tuple[float, ...] = (), initial_ssthresh: float | None 
     return compute
 
 
-def cwnd_summary(trace: Trace) -> str:
-    """One HTML sentence per flow: goodput, fast retransmits, timeouts (Chinese)."""
+def cwnd_summary(trace: Trace, loss_rate: float | None = None) -> str:
+    """One HTML sentence per flow: goodput, fast retransmits, timeouts, drops (Chinese).
+
+    With ``loss_rate`` the random-loss rate and the drops it should cause are named too
+    (a small rate may drop nothing in a short run: the sentence still says what it means).
+    """
     parts = []
     for f in trace.flows:
         parts.append(
             f"<b>{html.escape(ALGO_LABELS.get(f.algorithm, f.algorithm))}</b>：平均吞吐 {f.goodput_mbps:.2f} Mbit/s，"
-            f"快速重传 {f.fast_retransmits} 次，超时 {f.timeouts} 次"
+            f"快速重传 {f.fast_retransmits} 次，超时 {f.timeouts} 次，丢包 {f.drops} 个"
         )
-    return (f"瓶颈 {trace.bandwidth_mbps:g} Mbit/s，BDP ≈ {trace.bdp_pkts:.0f} 段，缓冲 {trace.buffer_pkts} 段。"
+    sent = sum(f.sent for f in trace.flows)
+    rand = ("" if loss_rate is None else
+            f"随机丢包率 {loss_rate:.2%}：{sent:,} 个段中期望随机丢 {loss_rate * sent:.1f} 个（其余丢包是缓冲溢出）。")
+    return (f"瓶颈 {trace.bandwidth_mbps:g} Mbit/s，BDP ≈ {trace.bdp_pkts:.0f} 段，缓冲 {trace.buffer_pkts} 段。{rand}"
             + "；".join(parts) + "。（按 RTT 轮次推进的模型）")
 
 
-class CwndExplorer(Explorer):
-    """An :class:`Explorer` whose figure is drawn by a persistent :class:`CwndPainter`.
-
-    Same contract as the base class (controls → one pure call → one figure;
-    a ``ValueError``/``TypeError`` from the model is shown as text and the
-    last figure stays), but the axes are reused between updates and only the
-    data is redrawn, which keeps a slider move within the 40 ms budget.
-    """
-
-    def __init__(self, controls: dict[str, Any], compute: Any = None, **kw: Any) -> None:
-        fig = new_figure(8, 5, dpi=80)
-        self.painter = CwndPainter(fig, stable_axes=True)
-        super().__init__(controls, compute or make_compute(), lambda r, _fig: self.painter.draw(r), figsize=(8, 5), dpi=80,
-                         summary=cwnd_summary, render_png=self._paint, **kw)
-        self.fig = fig
-
-    def _paint(self, result: Any) -> bytes:
-        self.painter.draw(result)
-        return self.painter.png()
-
-
-def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> CwndExplorer:
+def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> Explorer:
     """cwnd of one or more algorithms sharing a bottleneck, with phases and events marked.
 
     Parameters
@@ -130,7 +123,7 @@ def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> CwndExplor
 
     Returns
     -------
-    CwndExplorer
+    Explorer
         Display it in a notebook; ``.controls[name].value = x`` also updates it.
 
     Raises
@@ -163,13 +156,17 @@ def cwnd_explorer(preset: str = "reno_sawtooth", **overrides: Any) -> CwndExplor
         "bandwidth_mbps": slider(W.FloatSlider, "bandwidth_mbps", "带宽 Mbit/s"),
         "rtt_ms": slider(W.IntSlider, "rtt_ms", "RTT ms"),
         "buffer_pkts": slider(W.IntSlider, "buffer_pkts", "缓冲 段"),
-        "loss_rate": slider(W.FloatSlider, "loss_rate", "随机丢包率", readout_format=".4f"),
+        # a SelectionSlider (steps are option indices): a FloatSlider of 0.001 steps does not move with the keyboard
+        "loss_rate": W.SelectionSlider(options=_loss_options(values["loss_rate"]), value=values["loss_rate"],
+                                       description="随机丢包率", style=_STYLE, continuous_update=False,
+                                       layout=W.Layout(width="300px")),
         "initial_cwnd": slider(W.IntSlider, "initial_cwnd", "初始 cwnd 段"),
         "duration_s": slider(W.FloatSlider, "duration_s", "时长 s"),
     }
 
-    def layout(c: dict[str, Any]) -> Any:
+    def layout(c: Mapping[str, Any]) -> Any:
         sliders = W.VBox([c[k] for k in c if k != "algorithms"])
         return W.HBox([c["algorithms"], sliders])
 
-    return CwndExplorer(controls, make_compute(**fixed), layout=layout)
+    return Explorer(controls, make_compute(**fixed), LayerRenderer(cwnd_layers(stable=True), dpi=80, cache=16),
+                    summary=lambda tr: cwnd_summary(tr, controls["loss_rate"].value), layout=layout)

@@ -1,15 +1,14 @@
 """The state-diagram explorer: the whole TCP FSM, one scenario's path, a step slider.
 
 >>> ex = fsm_explorer("active_close"); ex.controls["step"].value = 4
->>> print(ex.diagram.caption.get_text())
+>>> print(ex.view.parts.caption.get_text())
 t = 0.1 s　客户端：SYN_SENT --RCV_SYN_ACK，发送 ACK--> ESTABLISHED
 
-
-The diagram is drawn once from :func:`tcpkit.fsm.graph` at fixed coordinates
-(:class:`tcpkit.plot.connection.FsmDiagram`) into a background raster; a step
-restores that raster and draws only the arrows taken, the current states' boxes
-and the labels on top (:meth:`~tcpkit.plot.connection.FsmDiagram.png`). PNGs
-are kept per ``(scenario, step)``.
+The diagram (:class:`tcpkit.plot.connection.FsmDiagram`, drawn from
+:func:`tcpkit.fsm.graph` at fixed coordinates) is the static layer of
+:data:`tcpkit.plot.connection.FSM_LAYERS`; a step draws only the arrows taken,
+the current states' boxes and the labels on top. The step slider's maximum is
+the number of state changes of the scenario shown.
 """
 
 from __future__ import annotations
@@ -18,10 +17,11 @@ import functools
 from typing import Any
 
 from ..connection import SCENARIOS, Trace, run_scenario
-from ..plot.connection import FsmDiagram, clear_text_cache
+from ..plot import LayerRenderer
+from ..plot.connection import FSM_LAYERS
 from ._base import Explorer
 
-__all__ = ["fsm_explorer", "FsmExplorer"]
+__all__ = ["fsm_explorer"]
 
 
 @functools.lru_cache(maxsize=32)
@@ -33,44 +33,7 @@ def _n_changes(trace: Trace) -> int:
     return sum(1 for st in trace.steps if st.new is not st.old)
 
 
-class FsmExplorer(Explorer):
-    """An :class:`Explorer` whose diagram is drawn once; a step is blitted on top and its PNG kept."""
-
-    diagram: FsmDiagram | None = None
-    cache_size = 256
-
-    def render(self, result: Any) -> bytes:
-        """The PNG for ``result = (trace, step)``: from the cache, or drawn by :meth:`FsmDiagram.png`."""
-        if self.diagram is None:
-            self.fig.clear()
-            self.fig.set_layout_engine(None)
-            self.diagram = FsmDiagram(self.fig)
-        trace, step = result
-        cache: dict[tuple[str, int], bytes] = self.__dict__.setdefault("_png_cache", {})
-        key = (trace.scenario, step)
-        png = cache.get(key)
-        if png is None:
-            png = self.diagram.png(trace, step)
-            if len(cache) >= self.cache_size:
-                cache.pop(next(iter(cache)))
-            cache[key] = png
-        else:
-            self.diagram.show(trace, step)      # keep the artists in step with the picture shown
-        return png
-
-    def clear_cache(self, *, text: bool = False) -> None:
-        """Forget every cached PNG and trace (benchmarks use this to time cold updates).
-
-        With ``text=True`` the rasterised labels (shared with the sequence
-        renderer) are dropped too; the background raster of the diagram stays.
-        """
-        self.__dict__.setdefault("_png_cache", {}).clear()
-        _trace.cache_clear()
-        if text:
-            clear_text_cache()
-
-
-def fsm_explorer(scenario: str = "handshake", step: int | None = None) -> FsmExplorer:
+def fsm_explorer(scenario: str = "handshake", step: int | None = None) -> Explorer:
     """The TCP state diagram with one scenario's path; a slider steps through it.
 
     Parameters
@@ -82,9 +45,10 @@ def fsm_explorer(scenario: str = "handshake", step: int | None = None) -> FsmExp
 
     Returns
     -------
-    FsmExplorer
-        Controls ``scenario`` (dropdown) and ``step`` (slider). Blue = client,
-        orange = server; arrows already taken are coloured, the last one thicker.
+    Explorer
+        Controls ``scenario`` (dropdown) and ``step`` (slider, 0 … number of
+        state changes). Blue = client, orange = server; arrows already taken
+        are coloured, the last one thicker.
 
     Raises
     ------
@@ -93,13 +57,19 @@ def fsm_explorer(scenario: str = "handshake", step: int | None = None) -> FsmExp
     """
     import ipywidgets as W
 
-    trace = run_scenario(scenario)
-    n = _n_changes(trace)
-    first = n if step is None else step
+    n = _n_changes(run_scenario(scenario))
     dd = W.Dropdown(options=[(f"{k} — {v}", k) for k, v in SCENARIOS.items()], value=scenario,
                     description="场景", layout=W.Layout(width="420px"))
-    sl = W.IntSlider(value=max(0, min(first, n)), min=0, max=n, step=1, description="步骤",
+    sl = W.IntSlider(value=max(0, min(n if step is None else step, n)), min=0, max=n, step=1, description="步骤",
                      continuous_update=True, layout=W.Layout(width="420px"))
+
+    def on_scenario(change: Any) -> None:   # registered before the explorer's own observer: runs first
+        total = _n_changes(_trace(change["new"]))
+        with sl.hold_trait_notifications():
+            sl.value = min(sl.value, total)
+            sl.max = total
+
+    dd.observe(on_scenario, names="value")
 
     def compute(scenario: str, step: int) -> tuple[Trace, int]:
         tr = _trace(scenario)
@@ -108,19 +78,8 @@ def fsm_explorer(scenario: str = "handshake", step: int | None = None) -> FsmExp
             raise ValueError(f"step must be in [0, {total}], got {step}")
         return tr, step
 
-    def on_scenario(change: Any) -> None:
-        total = _n_changes(_trace(change["new"]))
-        with sl.hold_trait_notifications():
-            if sl.value > total:
-                sl.value = total
-            sl.max = total
-
-    dd.observe(on_scenario, names="value")
-
     def summary(result: tuple[Trace, int]) -> str:
-        tr, k = result
+        tr, _ = result
         return f"{SCENARIOS[tr.scenario]}。{tr.summary_zh()}。"
 
-    ex = FsmExplorer({"scenario": dd, "step": sl}, compute, lambda r, f: None, figsize=(8.0, 6.5), dpi=80,
-                     summary=summary)
-    return ex
+    return Explorer({"scenario": dd, "step": sl}, compute, LayerRenderer(FSM_LAYERS, dpi=80), summary=summary)

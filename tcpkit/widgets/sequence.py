@@ -3,11 +3,12 @@
 >>> ex = sequence_explorer("lost_syn", losses=3); ex.result.client_established_at
 3.1
 
-Controls → :func:`tcpkit.connection.run_scenario` → :func:`tcpkit.plot.connection.sequence_layout`
-drawn by a :class:`tcpkit.plot.connection.SequenceRenderer` (the same picture as
-:func:`tcpkit.plot.connection.plot_sequence`, made in one reused figure with cached
-label bitmaps) → PNG, with a Chinese summary sentence ("连接在 X s 后建立" / "X s 后放弃，
-connect() 返回 ETIMEDOUT").
+Controls → :func:`tcpkit.connection.run_scenario` → :data:`tcpkit.plot.connection.SEQUENCE_LAYERS`
+(the same picture as :func:`tcpkit.plot.connection.plot_sequence`) → PNG, with a Chinese
+summary ("连接在 X s 后建立" / "X s 后放弃，connect() 返回 ETIMEDOUT") and, where a sysctl
+sets a deadline, that deadline (so the slider answers even when the connection succeeds first).
+Controls that cannot matter in the scenario shown are disabled with the reason; the
+丢失次数 slider ends where more losses would change nothing (the retries are used up).
 """
 
 from __future__ import annotations
@@ -16,90 +17,91 @@ import functools
 from typing import Any
 
 from ..connection import PARAMS, SCENARIOS, Trace, run_scenario, scenario_defaults
-from ..plot.connection import SequenceRenderer, clear_text_cache, plot_sequence
-from ._base import Explorer
+from ..plot import LayerRenderer
+from ..plot.connection import SEQUENCE_LAYERS
+from ..timers import syn_retransmit_schedule, synack_retransmit_schedule
+from ._base import Explorer, rows
 
-__all__ = ["sequence_explorer", "CachedExplorer", "CONTROLLED"]
+__all__ = ["sequence_explorer", "CONTROLLED", "RELEVANT"]
 
 #: Parameters that get a control; all others are fixed by the preset.
 CONTROLLED = ("losses", "rtt", "syn_retries", "linear_timeouts", "synack_retries", "fin_timeout")
 
-_LABELS = {
-    "losses": "丢失次数",
-    "rtt": "RTT (s)",
-    "syn_retries": "syn_retries",
-    "linear_timeouts": "linear_timeouts",
-    "synack_retries": "synack_retries",
-    "fin_timeout": "fin_timeout",
+_LABELS = {"losses": "丢失次数", "rtt": "RTT (s)", "syn_retries": "syn_retries", "linear_timeouts": "linear_timeouts",
+           "synack_retries": "synack_retries", "fin_timeout": "fin_timeout"}
+
+_SYN = ("syn_retries", "linear_timeouts")
+#: Scenario → the controls besides RTT that can change its picture (checked by tests/test_controls.py):
+#: SYN_SENT retransmits the SYN (tcp_retransmit_timer), the listener the SYN-ACK (inet_csk_reqsk_queue_prune),
+#: an orphaned FIN_WAIT_2 waits tcp_fin_timeout (tcp_fin_time).
+RELEVANT: dict[str, tuple[str, ...]] = {
+    "lost_syn": ("losses", *_SYN), "lost_synack": ("losses", *_SYN, "synack_retries"),
+    "lost_ack3": ("losses",), "lost_fin1": ("losses",), "lost_ack2": ("losses",),
+    "lost_fin2": ("losses", "fin_timeout"), "lost_ack4": ("losses",), "passive_close_without_close": ("fin_timeout",),
+}
+
+_WHY = {
+    "losses": "本场景没有丢包，丢失次数不起作用",
+    "syn_retries": "本场景 SYN 不重传，syn_retries / linear_timeouts 不起作用",
+    "linear_timeouts": "本场景 SYN 不重传，syn_retries / linear_timeouts 不起作用",
+    "synack_retries": "本场景服务端不重传 SYN-ACK，synack_retries 不起作用",
+    "fin_timeout": "本场景没有孤儿 FIN_WAIT_2，fin_timeout 不起作用",
 }
 
 
-class CachedExplorer(Explorer):
-    """An :class:`Explorer` that remembers the PNG of every control combination it has drawn.
-
-    Moving a slider back to a value already seen costs a dictionary lookup
-    instead of a new figure (the model is pure, so the picture is the same).
-    """
-
-    cache_size = 128
-    #: The fast renderer behind ``render_png`` (set by :func:`sequence_explorer`).
-    renderer: SequenceRenderer | None = None
-
-    def update(self) -> bool:
-        png_cache: dict[tuple[Any, ...], tuple[Any, bytes, str]] = self.__dict__.setdefault("_png_cache", {})
-        key = tuple(sorted(self.values().items()))
-        hit = png_cache.get(key)
-        if hit is not None:
-            self.result, png, summary = hit
-            self.error = None
-            self.message.value = ""
-            self.image.value = png
-            self.summary.value = summary
-            return True
-        ok = super().update()
-        if ok:
-            if len(png_cache) >= self.cache_size:
-                png_cache.pop(next(iter(png_cache)))
-            png_cache[key] = (self.result, self.png(), self.summary.value)
-        return ok
-
-    def clear_cache(self, *, text: bool = False) -> None:
-        """Forget all cached figures and model results (benchmarks use this to time cold updates).
-
-        With ``text=True`` the rasterised labels shared by every sequence
-        diagram are dropped too (the very first figure a kernel draws).
-        """
-        self.__dict__.setdefault("_png_cache", {}).clear()
-        _run.cache_clear()
-        if text:
-            clear_text_cache()
-
-
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=512)
 def _run(scenario: str, items: tuple[tuple[str, Any], ...]) -> Trace:
     return run_scenario(scenario, **dict(items))
 
 
-def sequence_explorer(scenario: str = "handshake", **params: Any) -> CachedExplorer:
+def _max_losses(scenario: str, items: tuple[tuple[str, Any], ...]) -> int:
+    """The largest loss count that still changes the trace (more are never sent: the retries are used up)."""
+    kw = dict(items)
+    prev = None
+    for n in range(int(PARAMS["losses"].hi) + 1):
+        tr = _run(scenario, tuple(sorted({**kw, "losses": n}.items())))
+        sig = (tr.segments, tr.gave_up_at)
+        if sig == prev:
+            return max(1, n - 1)
+        prev = sig
+    return int(PARAMS["losses"].hi)
+
+
+def _deadlines(trace: Trace) -> str:
+    """The give-up deadlines the sysctls of this scenario set (Linux timers, tcpkit.timers)."""
+    p = dict(trace.params)
+    rel = RELEVANT.get(trace.scenario, ())
+    out = []
+    if "syn_retries" in rel:
+        s = syn_retransmit_schedule(p["syn_retries"], linear_timeouts=p["linear_timeouts"])
+        out.append(f"connect() 的期限：syn_retries={p['syn_retries']}、linear_timeouts={p['linear_timeouts']} → "
+                   f"最多发 {len(s.sends)} 个 SYN，{s.give_up:g} s 时放弃")
+    if "synack_retries" in rel:
+        s = synack_retransmit_schedule(p["synack_retries"])
+        out.append(f"半连接的期限：synack_retries={p['synack_retries']} → 最多发 {len(s.sends)} 个 SYN-ACK，"
+                   f"{s.give_up:g} s 时丢弃")
+    if "fin_timeout" in rel:
+        out.append(f"孤儿 FIN_WAIT_2 最多等 fin_timeout = {p['fin_timeout']} s")
+    return "".join(f"<br>{x}。" for x in out)
+
+
+def sequence_explorer(scenario: str = "handshake", **params: Any) -> Explorer:
     """A client/server ladder diagram of one scenario, with loss, RTT and sysctl controls.
 
     Parameters
     ----------
     scenario : str
-        Initial scenario, one of :data:`tcpkit.connection.SCENARIOS` (preset names used
-        by other pages: ``active_close``, ``passive_close_without_close``,
-        ``syn_in_time_wait``, ``lost_ack4``).
+        Initial scenario, one of :data:`tcpkit.connection.SCENARIOS`.
     **params
         Any :data:`tcpkit.connection.PARAMS`. Those in :data:`CONTROLLED` set the
         initial slider values; the others stay fixed.
 
     Returns
     -------
-    CachedExplorer
+    Explorer
         Controls: ``scenario``, ``losses``, ``rtt``, ``syn_retries``,
-        ``linear_timeouts``, ``synack_retries``, ``fin_timeout``. Its PNG comes
-        from ``explorer.renderer`` (a :class:`~tcpkit.plot.connection.SequenceRenderer`);
-        ``explorer.renderer.layout`` is the layout it drew last.
+        ``linear_timeouts``, ``synack_retries``, ``fin_timeout``; those not in
+        :data:`RELEVANT` for the scenario shown are disabled.
 
     Raises
     ------
@@ -115,45 +117,42 @@ def sequence_explorer(scenario: str = "handshake", **params: Any) -> CachedExplo
 
     def slider(name: str) -> Any:
         p = PARAMS[name]
-        style = {"description_width": "110px"}
-        lay = W.Layout(width="330px")
+        kw = dict(description=_LABELS[name], continuous_update=False, style={"description_width": "110px"},
+                  layout=W.Layout(width="330px"))
         if p.kind == "int":
-            hi = {"losses": 20, "syn_retries": 15, "linear_timeouts": 10, "synack_retries": 10}.get(name, int(p.hi))
-            hi = max(hi, int(init[name]))
-            return W.IntSlider(value=int(init[name]), min=int(p.lo), max=hi, step=1, description=_LABELS[name],
-                               continuous_update=False, style=style, layout=lay)
-        return W.FloatSlider(value=float(init[name]), min=0.01, max=min(p.hi, 2.0), step=0.01,
-                             description=_LABELS[name], continuous_update=False, style=style, layout=lay,
-                             readout_format=".2f")
+            hi = max({"syn_retries": 15, "linear_timeouts": 10, "synack_retries": 10}.get(name, int(p.hi)),
+                     int(init[name]))
+            return W.IntSlider(value=int(init[name]), min=int(p.lo), max=hi, step=1, **kw)
+        return W.FloatSlider(value=float(init[name]), min=0.01, max=min(p.hi, 2.0), step=0.01, readout_format=".2f",
+                             **kw)
 
     controls: dict[str, Any] = {
         "scenario": W.Dropdown(options=[(f"{k} — {v}", k) for k, v in SCENARIOS.items()], value=scenario,
                                description="场景", layout=W.Layout(width="420px")),
+        **{name: slider(name) for name in CONTROLLED},
     }
-    for name in CONTROLLED:
-        controls[name] = slider(name)
+
+    def items(scenario: str, values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+        return tuple(sorted({**fixed, **values}.items()))
 
     def compute(scenario: str, **values: Any) -> Trace:
-        kw = dict(fixed)
-        kw.update(values)
-        return _run(scenario, tuple(sorted(kw.items())))
+        return _run(scenario, items(scenario, values))
 
-    def draw(trace: Trace, fig: Any) -> None:   # the plain-matplotlib path (same picture, slower)
-        fig.set_layout_engine(None)
-        plot_sequence(trace, ax=fig.add_axes((0.0, 0.0, 1.0, 1.0)))
-
-    figsize, dpi = (8.0, 6.5), 80
-    renderer = SequenceRenderer(figsize, dpi)
+    def inactive(scenario: str, **values: Any) -> dict[str, str]:
+        rel = RELEVANT.get(scenario, ())
+        if "losses" in rel:   # the slider ends where more losses change nothing
+            losses = controls["losses"]
+            top = _max_losses(scenario, items(scenario, {k: v for k, v in values.items() if k != "losses"}))
+            with losses.hold_trait_notifications():
+                losses.value = min(losses.value, top)
+                losses.max = top
+        if not rel:
+            return dict.fromkeys(_WHY, "本场景没有丢包、重传或孤儿 FIN_WAIT_2，只有 RTT 起作用")
+        return {k: _WHY[k] for k in _WHY if k not in rel}
 
     def summary(trace: Trace) -> str:
-        return f"<b>{SCENARIOS[trace.scenario]}</b>：{trace.summary_zh()}。"
+        return f"<b>{SCENARIOS[trace.scenario]}</b>：{trace.summary_zh()}。{_deadlines(trace)}"
 
-    def layout(ctrls: Any) -> Any:
-        items = list(ctrls.values())
-        return W.VBox([items[0], W.HBox(items[1:4], layout=W.Layout(flex_flow="row wrap")),
-                       W.HBox(items[4:], layout=W.Layout(flex_flow="row wrap"))])
-
-    ex = CachedExplorer(controls, compute, draw, figsize=figsize, dpi=dpi, summary=summary, layout=layout,
-                        render_png=renderer.png)
-    ex.renderer = renderer
-    return ex
+    return Explorer(controls, compute, LayerRenderer(SEQUENCE_LAYERS, dpi=80), summary=summary, inactive=inactive,
+                    layout=rows([["scenario"], ["losses", "rtt", "syn_retries"],
+                                 ["linear_timeouts", "synack_retries", "fin_timeout"]]))

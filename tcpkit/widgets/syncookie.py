@@ -6,53 +6,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..linux import LINUX
 from ..queues import QueueTimeline, compare_syncookies
 from ..syncookie import ACK_SCENARIOS, CookieHandshake, cookie_handshake
-from ._base import Explorer
+from ._base import Explorer, rows
 
-__all__ = ["syncookie_calculator", "synflood_explorer", "BlitExplorer", "cookie_handshake_kw"]
+__all__ = ["syncookie_calculator", "synflood_explorer", "cookie_handshake_kw"]
 
 _SLIDER_STYLE = {"description_width": "initial"}
-
-
-class BlitExplorer(Explorer):
-    """An :class:`Explorer` whose figure comes from a cached-background renderer.
-
-    Same controls, same single pure call, same error handling as the base
-    class; only the picture is produced differently: ``renderer.png(result)``
-    restores pre-rendered axes, ticks and labels and draws just the data and a
-    few numbers, then encodes at zlib level 1. On the book's 2-core machine
-    the base path (clear, redraw every label, PNG at level 6) takes 60–180 ms
-    for these figures; this one stays within the 40 ms budget. ``self.fig``
-    still receives the same raster (``figimage``) on demand via :meth:`to_figure`.
-    """
-
-    def __init__(self, controls: Mapping[str, Any], compute: Callable[..., Any], renderer: Any, **kw: Any) -> None:
-        self.renderer = renderer
-        super().__init__(controls, compute, self._draw_raster, render_png=renderer.png, **kw)
-
-    def _draw_raster(self, result: Any, fig: Any) -> None:
-        fig.figimage(self.renderer.render(result).copy(), 0, 0)
-
-    def to_figure(self) -> Any:
-        """Draw the current frame into ``self.fig`` (a plain matplotlib figure) and return it."""
-        self.fig.clear()
-        self._draw_raster(self.result, self.fig)
-        return self.fig
-
-
-
-def _layout_rows(rows: list[list[str]]) -> Any:
-    def make(controls: Mapping[str, Any]) -> Any:
-        import ipywidgets as W
-
-        return W.VBox([W.HBox([controls[k] for k in row], layout=W.Layout(flex_flow="row wrap")) for row in rows])
-
-    return make
 
 
 # --------------------------------------------------------------------------
@@ -109,11 +72,11 @@ def syncookie_calculator(**preset: Any) -> Explorer:
         "ack": W.Dropdown(options=[(label, key) for key, label in ACK_SCENARIOS.items()], value=v["ack"],
                           description="第三次握手", layout=W.Layout(width="340px"), style=_SLIDER_STYLE),
     }
-    from ..plot.syncookie import CookieRenderer
+    from ..plot import LayerRenderer
+    from ..plot.syncookie import COOKIE_LAYERS
 
-    return BlitExplorer(controls, cookie_handshake_kw, CookieRenderer(8.0, 3.0, 72), figsize=(8.0, 3.0), dpi=72,
-                    summary=_cookie_summary,
-                    layout=_layout_rows([["saddr", "sport", "daddr", "dport"],
+    return Explorer(controls, cookie_handshake_kw, LayerRenderer(COOKIE_LAYERS, dpi=72), summary=_cookie_summary,
+                    layout=rows([["saddr", "sport", "daddr", "dport"],
                                          ["client_isn", "mss", "minute", "secret_seed"], ["ack"]]))
 
 
@@ -130,7 +93,10 @@ def cookie_handshake_kw(*, saddr: str, daddr: str, sport: int, dport: int, clien
 def _flood_summary(result: tuple[QueueTimeline, QueueTimeline]) -> str:
     chosen, other = result
     s, o = chosen.summary(), other.summary()
-    return (f"正常连接成功 {100 * s['success_fraction']:.0f}%（对照 {100 * o['success_fraction']:.0f}%）；"
+    q = chosen.params
+    room = ("跟得上正常连接，全连接队列不会因正常连接而满" if q.accept_rate >= q.legit_rate
+            else "跟不上正常连接，全连接队列会满")
+    return (f"应用每秒 accept() {q.accept_rate:,.0f} 个，{room}。正常连接成功 {100 * s['success_fraction']:.0f}%（对照 {100 * o['success_fraction']:.0f}%）；"
             f"发出 SYN cookie {s['cookies_sent']:,.0f} 个；丢弃 SYN："
             f"半连接队列满 {s['dropped_syn_queue_full'] + s['dropped_syn_backlog_rule']:,.0f}，"
             f"全连接队列满 {s['dropped_accept_queue_full']:,.0f}")
@@ -184,14 +150,20 @@ def synflood_explorer(**preset: Any) -> Explorer:
                                              value=v["abort_on_overflow"], description="tcp_abort_on_overflow",
                                              style={"button_width": "80px", **st}),
     }
-    from ..plot.syncookie import FloodRenderer
+    from ..plot import LayerRenderer
+    from ..plot.syncookie import flood_layers
 
-    return BlitExplorer(controls, _flood_compute, FloodRenderer(8.0, 4.5, 72, duration=_DURATION,
-                                                                attack_start=_ATTACK_START),
-                        figsize=(8.0, 4.5), dpi=72, summary=_flood_summary,
-                    layout=_layout_rows([["attack_rate", "legit_rate", "accept_rate"],
+    return Explorer(controls, _flood_compute, LayerRenderer(flood_layers(_DURATION, _ATTACK_START), dpi=72),
+                    summary=_flood_summary, inactive=_flood_inactive, layout=rows([["attack_rate", "legit_rate", "accept_rate"],
                                          ["backlog", "somaxconn", "synack_retries"],
                                          ["syncookies", "abort_on_overflow"]]))
+
+
+def _flood_inactive(*, accept_rate: float, legit_rate: float, **_: Any) -> dict[str, str]:
+    if accept_rate >= legit_rate:  # the accept queue only overflows when accept() falls behind
+        return {"abort_on_overflow": "accept() 跟得上正常连接，全连接队列不溢出，tcp_abort_on_overflow 不起作用"
+                                     "（把 accept()/s 调到低于正常连接/s 可看到它）"}
+    return {}
 
 
 _DURATION = 60.0

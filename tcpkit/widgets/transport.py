@@ -19,11 +19,13 @@ from .._validate import check_choice
 from ..flow import FlowTrace, simulate_flow
 from ..linux import LINUX
 from ..mss import LINKS, Comparison, compare, max_message
-from ..plot.transport import MSS_LAYERS, RTO_LAYERS, WINDOW_LAYERS, LayerRenderer
+from ..plot import LayerRenderer, Layers
+from ..plot.transport import MSS_LAYERS, RTO_LAYERS, WINDOW_LAYERS
 from ..rto import RtoSeries, rto_scenario
 from ._base import Explorer
 
-__all__ = ["rto_explorer", "window_explorer", "mss_calculator", "window_state", "LayerExplorer", "RTO_PRESETS", "WINDOW_PRESETS", "MSS_PRESETS"]
+__all__ = ["rto_explorer", "window_explorer", "mss_calculator", "window_state",
+           "RTO_PRESETS", "WINDOW_PRESETS", "MSS_PRESETS"]
 
 _STYLE = {"description_width": "initial"}
 _WIDE = W.Layout(width="310px")
@@ -52,27 +54,8 @@ MSS_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-class LayerExplorer(Explorer):
-    """An :class:`Explorer` whose PNG comes from a :class:`~tcpkit.plot.transport.LayerRenderer`.
-
-    Same contract as the base class (controls → one pure call → one figure →
-    PNG; a bad value shows its message and keeps the last figure); only the
-    rendering differs: the static part of the figure (axes, ticks, legend)
-    is cached per axis-limit key and the data are blitted on top, which
-    keeps a control change under ~40 ms on a small machine.
-    """
-
-    def __init__(self, controls: dict[str, Any], compute: Any, layers: tuple[Any, ...], summary: Any) -> None:
-        self.renderer = LayerRenderer(layers, dpi=80)
-        super().__init__(controls, compute, lambda r, fig: None, figsize=layers[3], dpi=80, summary=summary,
-                         render_png=self.renderer.png)
-        if self.renderer.fig is not None:
-            self.fig = self.renderer.fig  # the figure actually shown
-
-
-
-def _explorer(controls: dict[str, Any], compute: Any, layers: tuple[Any, ...], summary: Any) -> Explorer:
-    return LayerExplorer(controls, compute, layers, summary)
+def _explorer(controls: dict[str, Any], compute: Any, layers: Layers, summary: Any, **kw: Any) -> Explorer:
+    return Explorer(controls, compute, LayerRenderer(layers, dpi=80), summary=summary, **kw)
 
 
 def _settings(presets: dict[str, dict[str, Any]], preset: str, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -218,7 +201,12 @@ def window_explorer(preset: str = "zero_window", **overrides: Any) -> Explorer:
         "nagle": W.Checkbox(value=v["nagle"], description="Nagle", indent=False),
         "delayed_ack": W.Checkbox(value=v["delayed_ack"], description="延迟确认", indent=False),
     }
-    return _explorer(controls, window_state, WINDOW_LAYERS, _window_summary)
+    return _explorer(controls, window_state, WINDOW_LAYERS, _window_summary, inactive=_window_inactive)
+
+
+def _window_inactive(*, write_size: int, **_: Any) -> dict[str, str]:
+    # Nagle (RFC 896) only holds back segments smaller than the MSS: a bulk write fills every segment
+    return {"nagle": "一次写完时每段都是满 MSS，Nagle 不起作用（设“每次写入”为几百字节可看到它）"} if write_size == 0 else {}
 
 
 # --- mss_calculator -------------------------------------------------------------------------------

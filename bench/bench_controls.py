@@ -1,0 +1,44 @@
+"""Every control of every explorer the chapters display: kernel-side time as a ratio to a plain redraw.
+
+    .venv/bin/python bench/bench_controls.py
+
+The floor is measured in the same run, interleaved with the changes (one plain
+redraw right before each change): a new 8×4 in matplotlib figure, one line plot,
+PNG at 80 dpi (``_util._floor_once``). A control row is ``control.value = v``
+→ new PNG bytes through the real traitlets observer, the explorer's PNG cache
+cleared before each change (``_util.time_control``); the target is a median no
+slower than the floor (ratio ≤ 1). The explorers come from the chapters
+(``tests/chapter_widgets.py``), one per distinct call.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from _util import Row, floor_row, format_rows, ratio_row, time_control  # noqa: E402
+
+
+def run() -> list[Row]:
+    from chapter_widgets import chapter_widgets, is_live
+
+    rows = [floor_row()]
+    done: set[str] = set()
+    for cw in chapter_widgets():
+        if cw.source in done:
+            continue
+        done.add(cw.source)
+        ex = cw.build()
+        for key, control in ex.controls.items():
+            if not is_live(control):
+                continue
+            med, p95, fl = time_control(ex, key)
+            rows.append(ratio_row(f"{cw.chapter}: {cw.source[:34]} {key}"[:64], med, p95, floor_ms=fl))
+    return rows
+
+
+if __name__ == "__main__":
+    print(format_rows(run()))
