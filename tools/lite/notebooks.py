@@ -1,0 +1,103 @@
+"""Turn the MyST chapters into the notebooks JupyterLite opens (at build time, with jupytext).
+
+    python tools/lite/notebooks.py OUTDIR        # OUTDIR/book/<part>/<page>.ipynb
+
+jupytext does not run inside JupyterLite, so each ``book/**/*.md`` notebook is converted
+here. The copy for the browser differs from the chapter in three ways, none of which
+touches the chapter source:
+
+* the kernelspec is JupyterLite's Pyodide kernel (``python``; a notebook that asks for
+  ``python3`` opens a kernel chooser instead);
+* a first cell installs tcpkit from the site's own wheel index (``piplite``), silences the
+  one-off "building the font cache" line matplotlib prints on stderr, and turns
+  :class:`tcpkit.errors.LabError` into one Chinese line instead of a traceback;
+* a cell that needs the real kernel (the live lab's experiments, real sockets) gets the
+  cell magic ``%%linux_kernel_only``: in the browser it prints one Chinese line and the
+  code stays visible below it; the rest of the chapter runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
+# Calls that need Linux sockets or /proc: the lab's experiments and socket objects.
+KERNEL_ONLY = re.compile(r"\b(run_experiment|run_all|listen_queue|read_sockets)\s*\(|\bsocket\.socket\s*\(")
+MAGIC = "linux_kernel_only"
+MESSAGE = "⚠ 这一格要用真实的 Linux 内核（套接字、/proc），浏览器里运行不了；请在 Binder 或本机 JupyterLab 中运行它。"
+
+SETUP = f'''\
+# 在浏览器里运行（JupyterLite + Pyodide）：先从本站装上 tcpkit，再照常“全部运行”。
+import contextlib, io, piplite
+await piplite.install("tcpkit")
+with contextlib.redirect_stderr(io.StringIO()):
+    import matplotlib.font_manager  # 第一次导入时建字体缓存，会在 stderr 打印一行提示
+from IPython import get_ipython
+from IPython.core.magic import register_cell_magic
+from tcpkit.errors import LabError
+
+_MSG = "{MESSAGE}"
+get_ipython().set_custom_exc((LabError,), lambda *a, **k: print(_MSG))
+register_cell_magic(lambda line, cell: print(_MSG), "{MAGIC}")
+'''
+
+
+def is_notebook(text: str) -> bool:
+    head = text.split("\n---", 1)[0] if text.startswith("---") else ""
+    return "kernelspec" in head and "{code-cell}" in text
+
+
+def convert(md: Path):  # -> nbformat.NotebookNode
+    import jupytext
+    import nbformat
+
+    nb = jupytext.read(md)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            if KERNEL_ONLY.search(cell.source) and not cell.source.lstrip().startswith("%%"):
+                cell.source = f"%%{MAGIC}\n{cell.source}"
+    setup = nbformat.v4.new_code_cell(SETUP, metadata={"tags": ["jupyterlite-setup"]})
+    nb.cells.insert(0, setup)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata.pop("jupytext", None)
+    nb.metadata.pop("mystnb", None)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    for i, cell in enumerate(nb.cells):  # stable ids: the same chapter gives the same file
+        cell["id"] = f"c{i:03d}"
+    return nb
+
+
+def convert_all(outdir: Path, root: Path = ROOT) -> list[Path]:
+    import nbformat
+
+    written = []
+    for md in sorted((root / "book").rglob("*.md")):
+        if ".ipynb_checkpoints" in md.parts or not is_notebook(md.read_text(encoding="utf-8")):
+            continue
+        rel = md.relative_to(root).with_suffix(".ipynb")
+        dest = outdir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        text = nbformat.writes(convert(md))
+        if not dest.is_file() or dest.read_text(encoding="utf-8") != text:
+            dest.write_text(text, encoding="utf-8")
+        written.append(rel)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("outdir", type=Path)
+    args = ap.parse_args(argv)
+    written = convert_all(args.outdir)
+    print(f"{len(written)} notebooks in {args.outdir}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
