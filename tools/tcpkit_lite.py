@@ -20,8 +20,10 @@ for its one-page builds); the Google Fonts filter stays.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,22 @@ def _builder_inited(app: Any) -> None:
     from lite.build import prepare
 
     lite_dir, contents = _dirs(app)
+    t0 = time.perf_counter()
     prepare(lite_dir, contents)
+    app.tcpkit_lite_times = {"prepare_s": round(time.perf_counter() - t0, 1)}
+
+
+def _lite_build_start(app: Any, exc: Any) -> None:
+    app.tcpkit_lite_t0 = time.perf_counter()
+
+
+def _lite_build_end(app: Any, exc: Any) -> None:
+    """Record the extra build time of the in-browser part (bench/bench_lite.py prints it)."""
+    times = getattr(app, "tcpkit_lite_times", None)
+    if exc is not None or times is None or app.builder.format != "html":
+        return
+    times["jupyter_lite_build_s"] = round(time.perf_counter() - app.tcpkit_lite_t0, 1)
+    (Path(app.outdir).parent / "lite_build_seconds.json").write_text(json.dumps(times) + "\n", encoding="utf-8")
 
 
 def _page_context(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
@@ -88,6 +105,8 @@ def setup(app: Any) -> dict[str, Any]:
         app.setup_extension("jupyterlite_sphinx")
         app.connect("config-inited", _config_inited, priority=100)  # before jupyterlite_sphinx empties the folder
         app.connect("builder-inited", _builder_inited)
+        app.connect("build-finished", _lite_build_start, priority=100)  # around jupyterlite_sphinx's (500)
+        app.connect("build-finished", _lite_build_end, priority=900)
     # after sphinx-book-theme's add_launch_buttons (priority 501)
     app.connect("html-page-context", _page_context, priority=950)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -10,7 +10,7 @@ book build; ``jupyterlite-sphinx`` then runs ``jupyter lite build`` at the end. 
   checkout), ipywidgets 8.1.9, comm, jupyterlab_widgets 3.0.17 and the Noto Sans SC subset
   (``font_subset.py``);
 * ``jupyter_lite_config.json`` / ``jupyter-lite.json``: no source maps, Pyodide from
-  ``./static/pyodide/``, no PyPI fallback, the jupytext lab extension disabled (jupytext does
+  ``./static/pyodide/``, no PyPI fallback, only the widget and kernel lab extensions (jupytext does
   not run in JupyterLite).
 
 CONTENTS_DIR gets the chapters as notebooks (``notebooks.py``).
@@ -36,6 +36,8 @@ from lite import font_subset, notebooks, pyodide_dist  # noqa: E402
 ROOT = HERE.parents[1]
 # The widget stack the browser kernel installs from the site (versions match requirements.txt).
 WHEELS = {"ipywidgets": "8.1.9", "jupyterlab_widgets": "3.0.17", "comm": "0.2.3"}
+# JupyterLab extensions in the lite app (the widget manager and the Pyodide kernel).
+FEDERATED = {"jupyterlab_widgets": WHEELS["jupyterlab_widgets"], "jupyterlite_pyodide_kernel": "0.6.1"}
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 
 
@@ -66,7 +68,7 @@ def _tcpkit_wheel(dest: Path) -> Path:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     name, version = project["name"], project["version"]
     info = f"{name}-{version}.dist-info"
-    meta = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
+    meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
             f"Summary: {project.get('description', '')}", f"Requires-Python: {project.get('requires-python', '')}"]
     meta += [f"Requires-Dist: {dep}" for dep in project.get("dependencies", [])]
     members: dict[str, bytes] = {}
@@ -96,22 +98,27 @@ def _wheels(lite_dir: Path) -> list[str]:
 
 
 def _configs(lite_dir: Path) -> None:
+    # Only the two lab extensions the book needs, from their wheels: the environment's other ones
+    # (jupytext, pygments) are built for a newer JupyterLab and break the app's document registry.
+    federated = [str(pyodide_dist.pip_download(n, v)) for n, v in FEDERATED.items()]
     build = {
-        "LiteBuildConfig": {"no_sourcemaps": True},
+        "LiteBuildConfig": {"no_sourcemaps": True, "ignore_sys_prefix": ["federated_extensions"],
+                            "federated_extensions": federated},
         "PipliteAddon": {"piplite_urls": [str((lite_dir / "wheels").resolve())]},
     }
     app = {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
             "appName": "TCP/UDP 交互教科书 · 浏览器版",
-            "disabledExtensions": ["jupyterlab-jupytext"],
             "exposeAppInBrowser": True,  # window.jupyterapp: the browser tests run "run all" through it
             "litePluginSettings": {
                 KERNEL_PLUGIN: {"pyodideUrl": "./static/pyodide/pyodide.js", "disablePyPIFallback": True},
             },
         },
     }
-    for name, data in (("jupyter_lite_config.json", build), ("jupyter-lite.json", app)):
+    # Render every cell (no windowing): a chapter is short, and "run all" then shows every widget.
+    overrides = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
+    for name, data in (("jupyter_lite_config.json", build), ("jupyter-lite.json", app), ("overrides.json", overrides)):
         (lite_dir / name).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 

@@ -37,12 +37,11 @@ await piplite.install("tcpkit")
 with contextlib.redirect_stderr(io.StringIO()):
     import matplotlib.font_manager  # 第一次导入时建字体缓存，会在 stderr 打印一行提示
 from IPython import get_ipython
-from IPython.core.magic import register_cell_magic
 from tcpkit.errors import LabError
 
 _MSG = "{MESSAGE}"
 get_ipython().set_custom_exc((LabError,), lambda *a, **k: print(_MSG))
-register_cell_magic(lambda line, cell: print(_MSG), "{MAGIC}")
+get_ipython().register_magic_function(lambda line, cell: print(_MSG), "cell", "{MAGIC}")
 '''
 
 

