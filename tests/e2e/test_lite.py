@@ -100,7 +100,7 @@ def test_chapter_runs_in_the_browser_and_a_slider_redraws(runs: dict[str, Any], 
 
 def test_kernel_only_cells_say_so_in_one_line(runs: dict[str, Any], browser: Any, site_url: str) -> None:
     """A chapter with live-lab cells: each prints the one-line note, no traceback, the rest runs."""
-    page = "book/connection/time_wait.html"
+    page = "book/connection/socket.html"
     if not (site_dir() / page).is_file():
         pytest.fail(f"{page} is not in the built site")
     run = _run(runs, browser, site_url, page)

@@ -5,7 +5,7 @@ Every request to a host other than the local server is refused and recorded.
 
 :func:`run_chapter` opens the chapter's static page, clicks "在浏览器中运行" in the launch
 menu (the page JupyterLite opens in a new tab), runs all cells, waits for them, then moves
-one slider of the first live widget several times with the keyboard and times each redraw
+one slider of the first live widget several times with the mouse and times each redraw
 (the widget's ``<img>`` gets a new ``src``).
 """
 
@@ -96,13 +96,20 @@ class ChapterRun:
 def _wait_model(nb: Any, t_click: float, run: ChapterRun, timeout_s: float) -> None:
     """Wait until every code cell has run (or the kernel went idle with cells left: a stop on error)."""
     end = time.perf_counter() + timeout_s
+    last, still_since = None, time.perf_counter()
     while time.perf_counter() < end:
         state = nb.evaluate(_MODEL)
         run.cells = state["cells"]
         if run.sliders == 0 and nb.query_selector(SLIDER):
             run.first_widget_s = time.perf_counter() - t_click
             run.sliders = len(nb.query_selector_all(SLIDER))
-        if not run.unexecuted() and state["status"] == "idle":
+        idle = state["status"] == "idle"
+        if idle and not run.unexecuted():
+            break
+        progress = (state["status"], [c["n"] for c in run.cells])
+        if progress != last:
+            last, still_since = progress, time.perf_counter()
+        elif idle and time.perf_counter() - still_since > 8:  # run all stopped (an error): nothing more will run
             break
         nb.wait_for_timeout(250)
     run.all_done_s = time.perf_counter() - t_click
@@ -112,28 +119,41 @@ def _wait_model(nb: Any, t_click: float, run: ChapterRun, timeout_s: float) -> N
 
 
 def _move_slider(nb: Any, run: ChapterRun, moves: int) -> None:
+    """Drag the first slider's handle with the mouse, right then left, and time each new figure."""
     if not run.sliders:
         return
     k = 0
     handle = nb.query_selector_all(SLIDER)[k]
     handle.scroll_into_view_if_needed()
-    handle.focus()
     for i in range(moves):
+        box = handle.bounding_box()
+        if box is None:
+            return
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         before = nb.evaluate(_IMG_SRC, k)
+        nb.mouse.move(x, y)
+        nb.mouse.down()
         t0 = time.perf_counter()
-        nb.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        nb.mouse.move(x + (40 if i % 2 == 0 else -40), y, steps=2)
+        nb.mouse.up()
         try:
             nb.wait_for_function(f"(old) => ({_IMG_SRC})({k}) !== old", arg=before, polling=10, timeout=30_000)
         except Exception:
             continue
         run.redraw_ms.append((time.perf_counter() - t0) * 1000)
         run.src_changes += 1
-        nb.wait_for_timeout(150)
+        nb.wait_for_timeout(300)  # let a second, continuous-update redraw of the same drag finish
 
 
 def run_chapter(browser: Any, base_url: str, page: str, *, moves: int = 7, timeout_s: float = 300,
-                screenshot: str | None = None) -> ChapterRun:
+                screenshot: str | None = None, verbose: bool = False) -> ChapterRun:
     run = ChapterRun(page)
+    t_start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        if verbose:
+            print(f"[lite {page} {time.perf_counter() - t_start:6.1f} s] {msg}", flush=True)
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
 
     def block(route: Any) -> None:
@@ -154,12 +174,16 @@ def run_chapter(browser: Any, base_url: str, page: str, *, moves: int = 7, timeo
         nb.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                              " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=120_000)
         run.app_s = time.perf_counter() - t_click
+        say("notebook shown")
         nb.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus"
                              " === 'idle'", timeout=int(timeout_s * 1000), polling=200)
         run.kernel_s = time.perf_counter() - t_click
+        say("kernel idle; run all")
         nb.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         _wait_model(nb, t_click, run, timeout_s)
+        say(f"cells done ({len(run.unexecuted())} not run), {run.sliders} sliders")
         _move_slider(nb, run, moves)
+        say(f"slider moves: {[round(x) for x in run.redraw_ms]} ms")
         if screenshot:
             nb.screenshot(path=screenshot)
     finally:
