@@ -35,7 +35,9 @@ from lite import font_subset, notebooks, pyodide_dist  # noqa: E402
 
 ROOT = HERE.parents[1]
 # The widget stack the browser kernel installs from the site (versions match requirements.txt).
-WHEELS = {"ipywidgets": "8.1.9", "jupyterlab_widgets": "3.0.17", "comm": "0.2.3"}
+WHEELS = {"ipywidgets": "8.1.9", "jupyterlab_widgets": "3.0.17", "comm": "0.2.3",
+          # a chapter renders Markdown tables with markdown-it (notebooks.EXTRA_IMPORTS)
+          "markdown-it-py": "3.0.0", "mdurl": "0.1.2"}
 # JupyterLab extensions in the lite app (the widget manager and the Pyodide kernel).
 FEDERATED = {"jupyterlab_widgets": WHEELS["jupyterlab_widgets"], "jupyterlite_pyodide_kernel": "0.6.1"}
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"

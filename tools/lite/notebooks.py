@@ -28,12 +28,16 @@ KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": 
 # Calls that need Linux sockets or /proc: the lab's experiments and socket objects.
 KERNEL_ONLY = re.compile(r"\b(run_experiment|run_all|listen_queue|read_sockets)\s*\(|\bsocket\.socket\s*\(")
 MAGIC = "linux_kernel_only"
+# Modules a chapter imports that Pyodide does not carry: the PyPI distribution to install from the
+# site's wheel index (tools/lite/build.py puts the wheels there).
+EXTRA_IMPORTS = {"markdown_it": "markdown-it-py"}
+IMPORT = re.compile(r"^\s*(?:from|import)\s+(\w+)", re.M)
 MESSAGE = "⚠ 这一格要用真实的 Linux 内核（套接字、/proc），浏览器里运行不了；请在 Binder 或本机 JupyterLab 中运行它。"
 
 SETUP = f'''\
 # 在浏览器里运行（JupyterLite + Pyodide）：先从本站装上 tcpkit，再照常“全部运行”。
 import contextlib, io, piplite
-await piplite.install("tcpkit")
+await piplite.install({{packages}})
 with contextlib.redirect_stderr(io.StringIO()):
     import matplotlib.font_manager  # 第一次导入时建字体缓存，会在 stderr 打印一行提示
 from IPython import get_ipython
@@ -46,8 +50,9 @@ get_ipython().register_magic_function(lambda line, cell: print(_MSG), "cell", "{
 
 
 def is_notebook(text: str) -> bool:
+    """A MyST notebook page (it has a kernelspec, so the book gives it launch buttons)."""
     head = text.split("\n---", 1)[0] if text.startswith("---") else ""
-    return "kernelspec" in head and "{code-cell}" in text
+    return "kernelspec" in head
 
 
 def convert(md: Path):  # -> nbformat.NotebookNode
@@ -60,7 +65,10 @@ def convert(md: Path):  # -> nbformat.NotebookNode
             cell.outputs, cell.execution_count = [], None
             if KERNEL_ONLY.search(cell.source) and not cell.source.lstrip().startswith("%%"):
                 cell.source = f"%%{MAGIC}\n{cell.source}"
-    setup = nbformat.v4.new_code_cell(SETUP, metadata={"tags": ["jupyterlite-setup"]})
+    imported = {m for c in nb.cells if c.cell_type == "code" for m in IMPORT.findall(c.source)}
+    packages = ["tcpkit", *sorted(EXTRA_IMPORTS[m] for m in imported & EXTRA_IMPORTS.keys())]
+    code = SETUP.replace("{packages}", repr(packages[0]) if len(packages) == 1 else repr(packages))
+    setup = nbformat.v4.new_code_cell(code, metadata={"tags": ["jupyterlite-setup"]})
     nb.cells.insert(0, setup)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
