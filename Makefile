@@ -11,7 +11,7 @@ PORT   ?= 8000
 # The in-browser book (tools/lite/): an official Pyodide 0.27.7 distribution (release tarball or folder)
 # instead of npm pyodide + the PyPI transport, e.g. `make book PYODIDE_DIST=~/pyodide-0.27.7.tar.bz2`.
 PYODIDE_DIST ?= $(TCPKIT_PYODIDE_DIST)
-export TCPKIT_PYODIDE_DIST = $(PYODIDE_DIST)
+export TCPKIT_PYODIDE_DIST := $(PYODIDE_DIST)
 PYODIDE_VENV := .venv-pyodide
 
 .PHONY: install book serve test test-fast e2e binder lint lab bench bench-quick clean system-deps test-pyodide-pins lite
