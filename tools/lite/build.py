@@ -127,6 +127,9 @@ def _configs(lite_dir: Path) -> None:
 def prepare(lite_dir: Path, contents_dir: Path) -> dict[str, object]:
     t0 = time.perf_counter()
     lite_dir.mkdir(parents=True, exist_ok=True)
+    # jupyterlite-core 0.6.4 unpacks the extension wheels into .cache once and then skips copying them
+    # into a fresh output folder (make book empties _build/html): start from no cache every build.
+    shutil.rmtree(lite_dir / ".cache", ignore_errors=True)
     info = _pyodide(lite_dir)
     wheels = _wheels(lite_dir)
     _configs(lite_dir)
