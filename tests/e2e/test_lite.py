@@ -72,6 +72,10 @@ def test_lite_site_is_self_hosted(site: Path) -> None:
     import json
 
     lite = json.loads((site / "lite" / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"]
+    exts = {e["name"]: e["load"] for e in lite["federated_extensions"]}
+    assert set(exts) == {"@jupyter-widgets/jupyterlab-manager", "@jupyterlite/pyodide-kernel-extension"}
+    lost = [n for n, load in exts.items() if not (site / "lite" / "extensions" / n / load).is_file()]
+    assert not lost, f"lab extensions listed but not in the site: {lost}"
     kernel = lite["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
     assert kernel["pyodideUrl"] == "./static/pyodide/pyodide.js"
     assert kernel["disablePyPIFallback"] is True

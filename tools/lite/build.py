@@ -40,6 +40,7 @@ WHEELS = {"ipywidgets": "8.1.9", "jupyterlab_widgets": "3.0.17", "comm": "0.2.3"
           "markdown-it-py": "3.0.0", "mdurl": "0.1.2"}
 # JupyterLab extensions in the lite app (the widget manager and the Pyodide kernel).
 FEDERATED = {"jupyterlab_widgets": WHEELS["jupyterlab_widgets"], "jupyterlite_pyodide_kernel": "0.6.1"}
+DOIT_DB = ".jupyterlite.doit.db"
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 
 
@@ -129,7 +130,10 @@ def prepare(lite_dir: Path, contents_dir: Path) -> dict[str, object]:
     lite_dir.mkdir(parents=True, exist_ok=True)
     # jupyterlite-core 0.6.4 unpacks the extension wheels into .cache once and then skips copying them
     # into a fresh output folder (make book empties _build/html): start from no cache every build.
+    # Same for its task database (written to the cwd): a stale one skips tasks whose output is gone.
     shutil.rmtree(lite_dir / ".cache", ignore_errors=True)
+    for db in {Path.cwd() / DOIT_DB, ROOT / DOIT_DB}:
+        db.unlink(missing_ok=True)
     info = _pyodide(lite_dir)
     wheels = _wheels(lite_dir)
     _configs(lite_dir)
@@ -145,6 +149,7 @@ def jupyter_lite_build(lite_dir: Path, contents: Path, out: Path) -> None:
     subprocess.run([sys.executable, "-m", "jupyter", "lite", "build", "--config", str(lite_dir / "jupyter_lite_config.json"),
                     "--contents", str(contents), "--output-dir", str(out), *apps, "--lite-dir", str(lite_dir)],
                    check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    (ROOT / DOIT_DB).unlink(missing_ok=True)
 
 
 def main(argv: list[str]) -> int:
