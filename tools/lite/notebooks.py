@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 # Calls that need Linux sockets or /proc: the lab's experiments and socket objects.
-KERNEL_ONLY = re.compile(r"\b(run_experiment|run_all|listen_queue|read_sockets)\s*\(|\bsocket\.socket\s*\(")
+KERNEL_ONLY = re.compile(r"\b(run_experiment|run_all|listen_queue|read_sockets|same_port_demo)\s*\("
+                         r"|\bsocket\.(socket|create_server|create_connection|socketpair)\s*\(")
 MAGIC = "linux_kernel_only"
 # Modules a chapter imports that Pyodide does not carry: the PyPI distribution to install from the
 # site's wheel index (tools/lite/build.py puts the wheels there).
@@ -44,7 +45,16 @@ from IPython import get_ipython
 from tcpkit.errors import LabError
 
 _MSG = "{MESSAGE}"
-get_ipython().set_custom_exc((LabError,), lambda *a, **k: print(_MSG))
+
+
+def _no_kernel(shell, etype, value, tb, tb_offset=None):  # 浏览器里没有套接字：一行说明代替回溯
+    if issubclass(etype, LabError) or getattr(value, "errno", None) in (138, 95, 97, 52, 38):
+        print(_MSG)
+    else:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+
+get_ipython().set_custom_exc((LabError, OSError), _no_kernel)
 get_ipython().register_magic_function(lambda line, cell: print(_MSG), "cell", "{MAGIC}")
 '''
 
