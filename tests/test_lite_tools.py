@@ -83,6 +83,7 @@ def test_font_subset_wheel_has_tcpkit_glyphs_only(tmp_path: Path) -> None:
 
     text = font_subset.characters()
     assert "拥" in text and "塞" in text  # figure titles of the congestion widgets
+    assert "\u3000" in text  # the ideographic space a QUIC label uses: matplotlib warns if it is missing
     whl = font_subset.build_wheel(tmp_path, text)
     assert whl.stat().st_size < 1_000_000
     with zipfile.ZipFile(whl) as zf:
@@ -90,7 +91,7 @@ def test_font_subset_wheel_has_tcpkit_glyphs_only(tmp_path: Path) -> None:
         font = TTFont(io.BytesIO(zf.read("pylopdf_fonts_zh_cn/NotoSansSC-Regular.otf")))
     assert "pylopdf_fonts_zh_cn/OFL.txt" in names
     cmap = font.getBestCmap()
-    assert ord("拥") in cmap
+    assert ord("拥") in cmap and 0x3000 in cmap
     absent = next(c for c in "龘齉爨躞" if c not in text)
     assert ord(absent) not in cmap
     assert font["name"].getDebugName(1) == "Noto Sans SC"  # the family tcpkit asks matplotlib for

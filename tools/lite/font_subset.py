@@ -42,7 +42,8 @@ def characters(root: Path = ROOT) -> str:
     for md in sorted((root / "book").rglob("*.md")):
         for cell in CODE_CELL.findall(md.read_text(encoding="utf-8")):
             chars |= {c for c in cell if ord(c) > 0x7F}
-    return "".join(sorted(c for c in chars if c.isprintable() and not c.isspace() or c == " "))
+    # keep every drawable character, the ideographic space (U+3000) too; drop only control characters
+    return "".join(sorted(c for c in chars if c.isprintable() or (c.isspace() and c not in "\t\n\r\x0b\x0c")))
 
 
 def subset_font(text: str) -> bytes:
