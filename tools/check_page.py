@@ -14,6 +14,7 @@ Exit code 0 only if there were no errors, no stderr and no other warnings.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -74,7 +75,8 @@ def mini_build(pages: list[Path]) -> tuple[list[str], list[str]]:
         (tmp / "_config.yml").write_text(cfg, encoding="utf-8")
         jb = ROOT / ".venv" / "bin" / "jupyter-book"
         proc = subprocess.run([str(jb), "build", str(tmp), "-W", "--keep-going", "--path-output", str(tmp / "out")],
-                              cwd=ROOT, capture_output=True, text=True)
+                              cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "TCPKIT_LITE": "0"})  # no JupyterLite for one page
         warnings = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln and "IPKernelApp" not in ln]
         external = [w for w in warnings if "undefined label" in w or "unknown document" in w or "toctree" in w
                     or "bibliography" in w.lower() and "not found" in w.lower()]

@@ -30,7 +30,7 @@ from .conftest import ROOT, book_config, site_dir, write_artifact
 pytestmark = pytest.mark.browser
 
 SKIP_PAGES = {"genindex.html", "search.html"}
-SKIP_DIRS = ("_static/", "_sources/", "_images/")
+SKIP_DIRS = ("_static/", "_sources/", "_images/", "lite/")  # lite/: the JupyterLite app (tests/e2e/test_lite.py)
 # Browsers ask for /favicon.ico on their own when a page declares no icon; it is not a
 # request the book makes (and on a project site it goes to the host's root, not the book).
 IMPLICIT = {"/favicon.ico"}
