@@ -96,15 +96,41 @@ def _port_artists(ax: Axes, animated: bool) -> dict[str, Any]:
     return a
 
 
+def _fill_between(coll: Any, x: list[float], y1: list[float], y2: list[float], where: list[bool] | None = None) -> None:
+    """Move a ``fill_between`` area to new data.
+
+    matplotlib ≥ 3.10 has ``FillBetweenPolyCollection.set_data``; the browser's
+    3.8 (Pyodide 0.27) does not, so there the same polygons are built by hand:
+    one per run of ``where``, along ``y1`` and back along ``y2``.
+    """
+    if hasattr(coll, "set_data"):
+        coll.set_data(x, y1, y2, where=where)
+        return
+    ok = [True] * len(x) if where is None else list(where)
+    verts, i = [], 0
+    while i < len(x):
+        if not ok[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(x) and ok[j]:
+            j += 1
+        top = list(zip(x[i:j], y1[i:j]))
+        bottom = list(zip(x[i:j], y2[i:j]))
+        verts.append([bottom[0], *top, bottom[-1], *reversed(bottom)])
+        i = j
+    coll.set_verts(verts)
+
+
 def _port_update(a: dict[str, Any], tl: PortTimeline) -> None:
     t = [0.0, *tl.t]
     o = [0, *tl.open]
     tw = [0, *tl.time_wait]
     top = [x + y for x, y in zip(o, tw)]
-    a["open"].set_data(t, [0] * len(t), o)
-    a["tw"].set_data(t, o, top)
+    _fill_between(a["open"], t, [0] * len(t), o)
+    _fill_between(a["tw"], t, o, top)
     failing = [False, *(f > 0 for f in tl.failed)]
-    a["fail"].set_data(t, [0] * len(t), [1] * len(t), where=failing)
+    _fill_between(a["fail"], t, [0] * len(t), [1] * len(t), where=failing)
     b = tl.budget
     a["cap"].set_ydata([b.tuples, b.tuples])
     a["cap_text"].set_y(b.tuples)

@@ -417,8 +417,14 @@ def _line_metrics(size: float, dpi: float) -> tuple[float, float]:
         head, os2 = font.get_sfnt_table("head"), font.get_sfnt_table("OS/2")
         if head is None or os2 is None:  # pragma: no cover - DejaVu Sans has both tables
             raise RuntimeError(f"font {font.fname!r} lacks the head/OS/2 tables")
-        scale = size * dpi / 72 / head["unitsPerEm"]
-        hit = (os2["sTypoAscender"] * scale, -os2["sTypoDescender"] * scale)
+        if "sTypoAscender" in os2:
+            scale = size * dpi / 72 / head["unitsPerEm"]
+            hit = (os2["sTypoAscender"] * scale, -os2["sTypoDescender"] * scale)
+        else:  # matplotlib < 3.10 (Pyodide's 3.8) reports no typo metrics; its Text spaces lines by "lp"
+            font.set_size(size, dpi)
+            font.set_text("lp", 0.0)
+            lp_h, lp_d = font.get_width_height()[1] / 64, font.get_descent() / 64
+            hit = (lp_h - lp_d, lp_d)
         _LINE_METRICS[key] = hit
     return hit
 
