@@ -14,6 +14,7 @@ and blits only the data artists per update.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import COLORS, Layers, new_figure, use_cjk_font
@@ -96,7 +97,8 @@ def _port_artists(ax: Axes, animated: bool) -> dict[str, Any]:
     return a
 
 
-def _fill_between(coll: Any, x: list[float], y1: list[float], y2: list[float], where: list[bool] | None = None) -> None:
+def _fill_between(coll: Any, x: Sequence[float], y1: Sequence[float], y2: Sequence[float],
+                  where: Sequence[bool] | None = None) -> None:
     """Move a ``fill_between`` area to new data.
 
     matplotlib ≥ 3.10 has ``FillBetweenPolyCollection.set_data``; the browser's
