@@ -102,6 +102,28 @@ def test_every_view_blits_the_same_pixels_as_a_fresh_draw():
         assert cached.png(results[0]) != cached.png(results[1]), name
 
 
+def test_a_later_finish_redraws_the_arq_time_axis_not_the_figure():
+    """The ARQ figure is cached per protocol set; runs that end on other time ceilings only redraw the x axes."""
+    import numpy as np
+
+    from tcpkit.plot import LayerRenderer
+    from tcpkit.plot.udp import ARQ_LAYERS
+    from tcpkit.widgets.udp import arq_panel
+
+    panels = [arq_panel(protocol="all", seed=s) for s in range(6)]
+    ceilings = {ARQ_LAYERS.key(p)[1] for p in panels}
+    assert len(ceilings) >= 2                                   # the seeds end on different axes
+    cached = LayerRenderer(ARQ_LAYERS)
+    frames = {ARQ_LAYERS.key(p)[1]: cached.render(p) for p in panels}
+    assert len(cached._states) == 1                             # one figure for all of them
+    for p in reversed(panels):                                  # history does not change the pixels
+        assert np.array_equal(cached.render(p), LayerRenderer(ARQ_LAYERS).render(p))
+    ax = cached.parts["rows"][-1]["ax"]
+    y0 = cached.fig.bbox.height - ax.bbox.y0                    # the bottom timeline's tick labels
+    strips = {c: f[int(y0) + 2:int(y0) + 14, int(ax.bbox.x0):int(ax.bbox.x1)].tobytes() for c, f in frames.items()}
+    assert len(set(strips.values())) == len(ceilings)           # each ceiling shows its own tick labels
+
+
 def test_encode_png_is_a_small_palette_png_that_looks_the_same():
     import io
 

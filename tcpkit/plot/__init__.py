@@ -13,7 +13,7 @@ state is used: figures are plain :class:`matplotlib.figure.Figure` objects.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -127,6 +127,14 @@ class Layers(NamedTuple):
     updated in place (create them with ``animated=True`` so the static layer
     leaves them out); with ``fresh=True`` ``data`` adds new artists each time,
     and they are removed again after drawing.
+
+    A layer that changes often but cheaply (a time axis whose limits follow
+    the run) goes in ``frame``: then ``key(result)`` is a pair
+    ``(figure_key, frame_key)``, ``setup`` gets ``figure_key`` and
+    ``frame(parts, frame_key)`` puts the figure into that state and returns
+    the (animated) artists that depend on it. They are drawn once over the
+    figure's static pixels and cached with them, so a new ``frame_key`` costs
+    those few artists, not a new figure.
     """
 
     key: Callable[[Any], Hashable]
@@ -135,6 +143,7 @@ class Layers(NamedTuple):
     figsize: tuple[float, float] | Callable[[Any], tuple[float, float]]
     margins: dict[str, float] | None = None
     fresh: bool = False
+    frame: Callable[[Any, Any], list[Any]] | None = None
 
     def size(self, key: Any) -> tuple[float, float]:
         """The figure size for the static layer ``key``."""
@@ -143,15 +152,31 @@ class Layers(NamedTuple):
 
 def draw_layers(layers: Layers, result: Any, fig: Figure | None = None) -> Figure:
     """Draw a :class:`Layers` figure in one go into ``fig`` (a new one if omitted): the static plot functions."""
-    key = layers.key(result)
+    key: Any = layers.key(result)
     if fig is None:
         fig = new_figure(*layers.size(key))
     fig.set_layout_engine(None)
     if layers.margins:
         fig.subplots_adjust(**layers.margins)
-    for a in layers.data(layers.setup(fig, key), result):
+    if layers.frame is None:
+        parts = layers.setup(fig, key)
+        framed: list[Any] = []
+    else:
+        parts = layers.setup(fig, key[0])
+        framed = layers.frame(parts, key[1])
+    for a in framed + layers.data(parts, result):
         a.set_animated(False)
     return fig
+
+
+def _draw_artists(fig: Figure, artists: Sequence[Any]) -> None:
+    for a in artists:
+        if not a.get_visible():
+            continue
+        if a.axes is not None:
+            a.axes.draw_artist(a)
+        else:
+            fig.draw_artist(a)
 
 
 class LayerRenderer:
@@ -169,17 +194,19 @@ class LayerRenderer:
         self.dpi = dpi
         self.cache = max(1, cache)
         self._states: dict[Hashable, tuple[Any, Any, Any, Any]] = {}
+        self._frames: dict[tuple[Any, Any], Any] = {}  # (figure_key, frame_key) -> pixels, with ``layers.frame``
         self.fig: Figure | None = None
         self.parts: Any = None
 
-    def _state(self, key: Hashable) -> tuple[Any, Any, Any, Any]:
+    def _figure(self, key: Hashable, size: tuple[float, float]) -> tuple[Any, Any, Any, Any]:
+        """The figure for a static key: (fig, canvas, parts, static pixels), built and drawn on first use."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         st = self._states.pop(key, None)
         if st is None:
             use_cjk_font()
-            fig = Figure(figsize=self.layers.size(key), dpi=self.dpi)
+            fig = Figure(figsize=size, dpi=self.dpi)
             fig.set_layout_engine("none")
             if self.layers.margins:
                 fig.subplots_adjust(**self.layers.margins)
@@ -188,26 +215,42 @@ class LayerRenderer:
             canvas.draw()
             st = (fig, canvas, parts, canvas.copy_from_bbox(fig.bbox))
             while len(self._states) >= self.cache:
-                self._states.pop(next(iter(self._states)))
-        else:
-            st[1].restore_region(st[3])
+                old = next(iter(self._states))
+                self._states.pop(old)
+                self._frames = {k: v for k, v in self._frames.items() if k[0] != old}
         self._states[key] = st  # most recently used last
         return st
+
+    def _state(self, key: Any) -> tuple[Any, Any, Any]:
+        """Restore the static pixels for ``key`` (drawing them first if new); returns (fig, canvas, parts)."""
+        size = self.layers.size(key)
+        if self.layers.frame is None:
+            fig, canvas, parts, bg = self._figure(key, size)
+            canvas.restore_region(bg)
+            return fig, canvas, parts
+        fig_key, frame_key = key
+        fig, canvas, parts, bg = self._figure(fig_key, size)
+        artists = self.layers.frame(parts, frame_key)
+        pixels = self._frames.pop(key, None)
+        if pixels is None:
+            canvas.restore_region(bg)
+            _draw_artists(fig, artists)
+            pixels = canvas.copy_from_bbox(fig.bbox)
+            while len(self._frames) >= self.cache:
+                self._frames.pop(next(iter(self._frames)))
+        else:
+            canvas.restore_region(pixels)
+        self._frames[key] = pixels
+        return fig, canvas, parts
 
     def render(self, result: Any) -> Any:
         """RGBA pixels (height × width × 4, ``uint8``) of the figure for ``result``."""
         import numpy as np
 
-        fig, canvas, parts, _bg = self._state(self.layers.key(result))
+        fig, canvas, parts = self._state(self.layers.key(result))
         self.fig, self.parts = fig, parts
         artists = self.layers.data(parts, result)
-        for a in artists:
-            if not a.get_visible():
-                continue
-            if a.axes is not None:
-                a.axes.draw_artist(a)
-            else:
-                fig.draw_artist(a)
+        _draw_artists(fig, artists)
         if self.layers.fresh:
             for a in artists:
                 a.remove()
@@ -220,6 +263,7 @@ class LayerRenderer:
     def clear(self) -> None:
         """Forget every cached static layer."""
         self._states.clear()
+        self._frames.clear()
 
 
 class FigureView:

@@ -59,12 +59,15 @@ def _arq_end(run: ArqResult) -> float:
     return max([run.finish_time] + [f.sent for f in run.flights]) * 1.02
 
 
-def _arq_axes(ax: Axes, xmax: float, title: str) -> dict[str, Any]:
-    """The static frame of one ARQ timeline and its (animated) data artists."""
+def _arq_axes(ax: Axes, title: str) -> dict[str, Any]:
+    """The static frame of one ARQ timeline and its (animated) data artists.
+
+    The time axis is animated too: :func:`_arq_time` sets its limits, so a
+    run that ends later redraws a few tick labels, not the whole figure.
+    """
     from matplotlib.collections import LineCollection
     from matplotlib.ticker import MaxNLocator
 
-    ax.set_xlim(0, max(xmax, 1e-9))
     ax.set_ylim(-0.2, 1.3)
     ax.set_yticks([0, 1], ["接收方", "发送方"])
     ax.xaxis.set_major_locator(MaxNLocator(6))
@@ -74,6 +77,7 @@ def _arq_axes(ax: Axes, xmax: float, title: str) -> dict[str, Any]:
     ax.axhline(1, color=COLORS["grey"], lw=0.6, zorder=0)
     ax.axhline(0, color=COLORS["grey"], lw=0.6, zorder=0)
     ax.set_title(title, fontsize=10, loc="left")
+    _animated(ax.xaxis)
     return {
         "ax": ax,
         "ok": _animated(ax.add_collection(LineCollection([], colors=COLORS["blue"], linewidths=1.2))),
@@ -90,6 +94,13 @@ def _arq_axes(ax: Axes, xmax: float, title: str) -> dict[str, Any]:
 
 
 _MARKERS: dict[int, Any] = {}
+
+
+def _arq_time(rows: Sequence[dict[str, Any]], xmax: float) -> list[Any]:
+    """Put every timeline on the time axis ``[0, xmax]``; returns the axes' (animated) x axes."""
+    for row in rows:
+        row["ax"].set_xlim(0, max(xmax, 1e-9))
+    return [row["ax"].xaxis for row in rows]
 
 
 def _marker(seq: int) -> Any:
@@ -144,7 +155,8 @@ def _arq_data(row: dict[str, Any], run: ArqResult) -> list[Any]:
     status = f"完成于 {run.finish_time:.3f} s" if run.completed else "未完成"
     verdict = "按序且不重不漏" if run.correct else "交付出错！"
     row["title"].set_text(f"窗口 {run.window}，{status}，重传 {run.retransmissions} 次，{verdict}")
-    return [row[k] for k in ("ok", "re", "ack", "lost", "x", "to", "disc", "title")] + list(pool.values())
+    # in key order, not creation order: overlapping numbers must not depend on what was drawn before
+    return [row[k] for k in ("ok", "re", "ack", "lost", "x", "to", "disc", "title")] + [pool[k] for k in sorted(pool)]
 
 
 def plot_arq_timeline(result: ArqResult, *, ax: Axes | None = None, title: str | None = None,
@@ -156,9 +168,8 @@ def plot_arq_timeline(result: ArqResult, *, ax: Axes | None = None, title: str |
     sender line; packets the receiver discarded get a grey ○.
     """
     ax = _ax(ax)
-    row = _arq_axes(ax, max_time if max_time is not None else _arq_end(result),
-                    title or _PROTO_NAMES.get(result.protocol, result.protocol))
-    for a in _arq_data(row, result):
+    row = _arq_axes(ax, title or _PROTO_NAMES.get(result.protocol, result.protocol))
+    for a in _arq_time([row], max_time if max_time is not None else _arq_end(result)) + _arq_data(row, result):
         a.set_animated(False)
     return ax
 
@@ -212,12 +223,11 @@ def _arq_key(panel: Any) -> tuple[tuple[str, ...], float]:
     return tuple(r.protocol for r in panel.runs), _nice_ceiling(max(_arq_end(r) for r in panel.runs))
 
 
-def _arq_setup(fig: Figure, key: tuple[tuple[str, ...], float]) -> dict[str, Any]:
-    protos, xmax = key
+def _arq_setup(fig: Figure, protos: tuple[str, ...]) -> dict[str, Any]:
     n = len(protos)
     gs = fig.add_gridspec(n, 2, width_ratios=[2.4, 1], left=0.07, right=0.99, bottom=0.17 if n == 1 else 0.08,
                           top=0.9 if n == 1 else 0.95, wspace=0.2, hspace=0.75)
-    return {"rows": [_arq_axes(fig.add_subplot(gs[i, 0]), xmax, _PROTO_NAMES[p]) for i, p in enumerate(protos)],
+    return {"rows": [_arq_axes(fig.add_subplot(gs[i, 0]), _PROTO_NAMES[p]) for i, p in enumerate(protos)],
             "curves": _goodput_axes(fig.add_subplot(gs[:, 1]))}
 
 
@@ -230,18 +240,26 @@ def _arq_panel_data(parts: dict[str, Any], panel: Any) -> list[Any]:
 
 
 #: The ARQ explorer's figure (``tcpkit.widgets.udp.ArqPanel``): one timeline per protocol, goodput vs loss.
-ARQ_LAYERS = Layers(_arq_key, _arq_setup, _arq_panel_data, lambda key: (10.0, 2.2 + 1.6 * len(key[0])))
+#: The static layer is per protocol set; the shared time axis is its cheap ``frame``.
+ARQ_LAYERS = Layers(_arq_key, _arq_setup, _arq_panel_data, lambda key: (10.0, 2.2 + 1.6 * len(key[0])),
+                    frame=lambda parts, xmax: _arq_time(parts["rows"], xmax))
 
 
 _MAX_STREAMS = 16  # hol_compare's n_streams limit
 
 
-def _hol_key(r: HolResult) -> float:
-    # the stream rows (y limits, labels) are data: only the time axis is in the cached static layer
-    return _nice_ceiling(max(r.tcp_done, r.quic_done) * 1.05)
+def _hol_key(r: HolResult) -> tuple[str, float]:
+    # the stream rows (y limits, labels) are data; the time axis is the cheap frame layer
+    return "hol", _nice_ceiling(max(r.tcp_done, r.quic_done) * 1.05)
 
 
-def _hol_setup(fig: Figure, xmax: float) -> dict[str, Any]:
+def _hol_time(parts: dict[str, Any], xmax: float) -> list[Any]:
+    """Put both panels on the time axis ``[0, xmax]``; returns their (animated) x axes, grid included."""
+    parts["axes"][0].set_xlim(0, xmax)  # shared with the lower panel
+    return [ax.xaxis for ax in parts["axes"]]
+
+
+def _hol_setup(fig: Figure, _key: str) -> dict[str, Any]:
     from matplotlib.collections import LineCollection
 
     axes = fig.subplots(2, 1, sharex=True, gridspec_kw=dict(left=0.12, right=0.98, bottom=0.12, top=0.93,
@@ -249,11 +267,11 @@ def _hol_setup(fig: Figure, xmax: float) -> dict[str, Any]:
     parts: dict[str, Any] = {"axes": axes}
     for k, ax in enumerate(axes):
         ax.set_yticks([])
-        ax.set_xlim(0, xmax)
         for s in range(_MAX_STREAMS):
             parts[f"name{k}_{s}"] = _animated(ax.text(-0.01, s, f"流 {s}", ha="right", va="center", fontsize=10,
                                                       transform=ax.get_yaxis_transform()))
         ax.grid(axis="x", alpha=0.3)
+        _animated(ax.xaxis)
         parts[f"seg{k}"] = _animated(ax.add_collection(LineCollection([], linewidths=3, alpha=0.35)))
         parts[f"arr{k}"] = _animated(ax.scatter([], [], marker="|", s=90, linewidths=1.5))
         parts[f"rdy{k}"] = _animated(ax.scatter([], [], marker="o", s=22))
@@ -301,7 +319,7 @@ def _hol_data(p: dict[str, Any], r: HolResult) -> list[Any]:
 
 
 #: The HOL figure: TCP above, QUIC below; per stream when each chunk arrived (|) and became readable (●).
-HOL_LAYERS = Layers(_hol_key, _hol_setup, _hol_data, (8.0, 4.5))
+HOL_LAYERS = Layers(_hol_key, _hol_setup, _hol_data, (8.0, 4.5), frame=_hol_time)
 
 
 def plot_hol(result: HolResult, *, fig: Figure | None = None) -> Figure:
