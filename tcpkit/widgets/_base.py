@@ -12,18 +12,37 @@ controls → ``compute(**values)`` (one pure tcpkit call) → ``view.png(result)
   static book (which prefers ``image/png`` over the widget view, see
   ``_config.yml``) always shows the figure at its default settings, while
   JupyterLab and Binder show the live widget.
+* Building an explorer freezes the kernel's heap (:func:`settle_heap`), so the
+  cyclic garbage collector never walks the chapter's objects in the middle of
+  a slider move.
 """
 
 from __future__ import annotations
 
 import base64
+import gc
 import html
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..plot import FigureView
 
-__all__ = ["Explorer", "rows"]
+__all__ = ["Explorer", "rows", "settle_heap"]
+
+
+def settle_heap() -> int:
+    """Collect garbage, then freeze what is left (:func:`gc.freeze`); returns how many objects are frozen.
+
+    A kernel that has run a chapter holds about 250k objects. A full (generation 2)
+    collection walks all of them and takes 100+ ms, and it runs on whichever slider
+    move happens to cross the collector's threshold: in JupyterLab one ARQ step took
+    226 ms, 129 ms of it such a collection. Frozen objects are never walked again,
+    so later collections only see what the interactions made. Garbage is collected
+    first, so nothing already unreachable is pinned.
+    """
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def rows(names: list[list[str]]) -> Callable[[Mapping[str, Any]], Any]:
@@ -102,6 +121,7 @@ class Explorer:
         for c in self.controls.values():
             c.observe(self._on_change, names="value")
         self.update()
+        settle_heap()
 
     # -- the callback ---------------------------------------------------
     def values(self) -> dict[str, Any]:
