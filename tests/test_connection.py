@@ -119,6 +119,17 @@ def test_lost_syn_gives_up_with_etimedout(linear, give_up):
     assert "ETIMEDOUT" in t.summary_zh()
 
 
+@settings(max_examples=40, deadline=None)
+@given(retries=st.integers(1, 12), linear=st.integers(0, 6), losses=st.integers(0, 14))
+def test_connect_deadline_is_the_syn_schedule_give_up(retries, linear, losses):
+    """The trace's connect() deadline is the kernel schedule's ETIMEDOUT time (first SYN at 0), lost or not."""
+    t = run_scenario("lost_syn", losses=losses, syn_retries=retries, linear_timeouts=linear)
+    give_up = syn_retransmit_schedule(retries, linear_timeouts=linear).give_up
+    assert t.connect_deadline == pytest.approx(give_up)
+    if t.gave_up_by == "client":
+        assert t.gave_up_at == pytest.approx(t.connect_deadline)
+
+
 def test_syncnt_two():
     t = run_scenario("lost_syn", losses=50, syn_retries=2)
     assert t.gave_up_at == 7.0 and len(t.sent_by("client", "SYN")) == 6

@@ -174,7 +174,7 @@ _VARIANTS = [(name, {}) for name in sorted(SCENARIOS)] + [
 
 
 def _drawn(ax):
-    """What an axes actually shows: labels, arrow endpoints, × marks, dashed (lost) segments."""
+    """What an axes actually shows: labels, arrow endpoints, dashed lost segments (zorder 4), × marks, other dashes."""
     from matplotlib.collections import LineCollection
     from matplotlib.quiver import Quiver
 
@@ -185,16 +185,17 @@ def _drawn(ax):
     for a in ax.artists:
         for t in getattr(a, "texts", []):
             texts.append((t.text, round(t.x, 6), round(t.y, 6), t.ha, t.va, t.size, t.boxed))
-    arrows, lost = [], []
+    arrows, lost, marks = [], [], []
     for c in ax.collections:
         if isinstance(c, Quiver):
             for (x, y), u, v in zip(c.get_offsets(), c.U, c.V):
                 arrows.append(tuple(round(float(z), 6) for z in (x, y, x + u, y + v)))
         elif isinstance(c, LineCollection) and c.get_linestyle()[0][1] is not None:
-            lost += [tuple(round(float(z), 6) for z in seg.ravel()) for seg in c.get_segments()]
+            segs = [tuple(round(float(z), 6) for z in seg.ravel()) for seg in c.get_segments()]
+            (lost if c.get_zorder() >= 4 else marks).extend(segs)   # e.g. the connect() deadline (zorder 3)
     crosses = [tuple(round(float(z), 6) for z in xy) for ln in ax.lines if ln.get_marker() == "x"
                for xy in ln.get_xydata()]
-    return sorted(texts), sorted(arrows), sorted(lost), sorted(crosses)
+    return sorted(texts), sorted(arrows), sorted(lost), sorted(crosses), sorted(marks)
 
 
 def _slow_png(trace):
@@ -228,7 +229,7 @@ def test_fast_renderer_draws_the_same_elements_as_plot_sequence(name, kw):
     SEQUENCE_LAYERS.data(ax, trace)             # exactly the artists the widget blits
     fast = _drawn(ax)
     assert fast == slow
-    texts, arrows, lost, crosses = fast
+    texts, arrows, lost, crosses, _marks = fast
     # …and that content is the trace: one label per segment, one arrow per delivered segment, one × per loss
     want = sorted(("旧 " if s.note.startswith("旧") else "") + s.label() + ("（丢失）" if s.lost else "")
                   for s in trace.segments)
@@ -401,3 +402,22 @@ def test_fsm_explorer_cached_png_equals_fresh_draw():
     ex.controls["step"].value = 5
     ex.controls["step"].value = 6                 # drawn again
     assert ex.png() == png6
+
+
+@pytest.mark.parametrize(("retries", "linear"), [(6, 4), (3, 4), (2, 0)])
+def test_ladder_marks_the_connect_deadline_once_the_syn_was_resent(retries, linear):
+    """syn_retries moves a red dashed line on the ladder even when the connection succeeds before it."""
+    from tcpkit.plot import COLORS
+    from tcpkit.plot.connection import sequence_layout
+    from tcpkit.timers import syn_retransmit_schedule
+
+    give_up = syn_retransmit_schedule(retries, linear_timeouts=linear).give_up
+    lay = sequence_layout(run_scenario("lost_syn", losses=1, syn_retries=retries, linear_timeouts=linear))
+    label = [t for t in lay.texts if t.text.startswith("connect() 期限")]
+    assert len(label) == 1 and f"{give_up:.4g} s" in label[0].text and f"syn_retries={retries}" in label[0].text
+    line = [ln for ln in lay.lines if ln.dashed and ln.color == COLORS["red"]]
+    assert len(line) == 1 and line[0].y0 == line[0].y1 == pytest.approx(label[0].y - 0.1)
+    assert max(ln.y1 for ln in lay.lines if ln.x0 == ln.x1 == 0.0) > line[0].y0   # inside the client's timeline
+    assert any(t.text == f"{give_up:.4g} s" for t in lay.texts)                    # and on the time margin
+    plain = sequence_layout(run_scenario("handshake", syn_retries=retries, linear_timeouts=linear))
+    assert not any(t.text.startswith("connect() 期限") for t in plain.texts)       # no SYN resent: no line

@@ -450,6 +450,8 @@ class _Endpoint:
         p = self.sim.p
         sched = syn_retransmit_schedule(p["syn_retries"], _INIT_RTO, _RTO_MAX, p["linear_timeouts"])
         times = [now + s for s in sched.sends[1:]]
+        if self.sim.connect_deadline is None:
+            self.sim.connect_deadline = now + sched.give_up
         self._chain("SYN 重传", now, times, now + sched.give_up)
 
     def _chain(self, kind: str, now: float, times: list[float], give_up: float) -> None:
@@ -503,6 +505,7 @@ class _Sim:
         self.d = p["rtt"] / 2
         self.loss_left = p["losses"]
         self.gave_up_at: float | None = None
+        self.connect_deadline: float | None = None
         self.gave_up_by: str | None = None
         self.client_error: str | None = None
         self.extra_delay: Callable[[_Endpoint, frozenset[str], int], float] = lambda e, f, s: 0.0
@@ -616,6 +619,7 @@ class _Sim:
             client_established_at=_r(c.established_at), server_established_at=_r(s.established_at),
             gave_up_at=_r(self.gave_up_at), gave_up_by=self.gave_up_by, client_error=self.client_error,
             client_closed_at=_r(c.closed_at), server_closed_at=_r(s.closed_at), end=round(end, 9),
+            connect_deadline=_r(self.connect_deadline),
         )
 
 

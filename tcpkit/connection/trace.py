@@ -121,6 +121,11 @@ class Trace:
         Last entry into CLOSED after the connection existed.
     end : float
         Time of the last event.
+    connect_deadline : float or None
+        When ``connect()`` gives up (ETIMEDOUT) if no SYN-ACK ever arrives: the
+        first SYN plus :func:`tcpkit.timers.syn_retransmit_schedule`'s
+        ``give_up`` for this ``syn_retries`` / ``linear_timeouts``; ``None`` if
+        the client never sent a SYN.
     """
 
     scenario: str
@@ -136,6 +141,7 @@ class Trace:
     client_closed_at: float | None
     server_closed_at: float | None
     end: float
+    connect_deadline: float | None = None
 
     def param(self, name: str) -> Any:
         """The value of one parameter."""

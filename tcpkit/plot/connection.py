@@ -188,6 +188,9 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
     times += [st.t for st in changes]
     timers = [tm for tm in trace.timers if tm.kind in _TIMER_SHOWN and (tm.fired or tm.kind in ("TIME_WAIT", "FIN_WAIT_2"))]
     times += [tm.t_end for tm in timers] + [tm.t_start for tm in timers]
+    deadline = _connect_deadline(trace)
+    if deadline is not None:
+        times.append(deadline)
     ts, ys = time_axis(times, unit=max(rtt, 1e-3))
     ymax = ys[-1] if ys else 1.0
     lines: list[SeqLine] = []
@@ -216,6 +219,9 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
             ha = "left" if tm.endpoint == "client" else "right"
             dx = 0.012 if tm.endpoint == "client" else -0.012
             texts.append(SeqText(x + dx, y1, _TIMER_TEXT[tm.kind], 7.5, col, ha, "bottom"))
+    if deadline is not None:
+        _deadline_mark(trace, deadline, _y_of(ts, ys, deadline), lines, texts)
+        used_t.add(round(deadline, 9))
     # time labels in the left margin
     last_y = None
     for t in sorted(used_t):
@@ -230,6 +236,20 @@ def sequence_layout(trace: Trace) -> SequenceLayout:
 
 
 _X = {"client": 0.0, "server": 1.0}
+
+
+def _connect_deadline(trace: Trace) -> float | None:
+    """When connect() gives up, shown once the client has had to resend its SYN (else syn_retries does nothing)."""
+    resent = any(tm.endpoint == "client" and tm.kind == "SYN 重传" and tm.fired for tm in trace.timers)
+    return trace.connect_deadline if resent else None
+
+
+def _deadline_mark(trace: Trace, t: float, y: float, lines: list[SeqLine], texts: list[SeqText]) -> None:
+    """A red dashed line across the client's timeline at the connect() deadline, with the sysctls that set it."""
+    x = _X["client"]
+    lines.append(SeqLine(x - 0.03, y, x + 0.42, y, COLORS["red"], 1.2, 3, capstyle="butt", dashed=True))
+    texts.append(SeqText(x + 0.05, y + 0.1, f"connect() 期限 {t:.4g} s（syn_retries={trace.param('syn_retries')}，"
+                         f"linear_timeouts={trace.param('linear_timeouts')}）", 7.5, COLORS["red"], "left", "top"))
 
 
 def _gap_marks(ts: list[float], ys: list[float], rtt: float, lines: list[SeqLine], texts: list[SeqText]) -> None:

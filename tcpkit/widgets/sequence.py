@@ -6,7 +6,8 @@
 Controls → :func:`tcpkit.connection.run_scenario` → :data:`tcpkit.plot.connection.SEQUENCE_LAYERS`
 (the same picture as :func:`tcpkit.plot.connection.plot_sequence`) → PNG, with a Chinese
 summary ("连接在 X s 后建立" / "X s 后放弃，connect() 返回 ETIMEDOUT") and, where a sysctl
-sets a deadline, that deadline (so the slider answers even when the connection succeeds first).
+sets a deadline, that deadline (so the slider answers even when the connection succeeds first):
+in the summary, and connect()'s as a red dashed line on the ladder once a SYN was resent.
 Controls that cannot matter in the scenario shown are disabled with the reason; the
 丢失次数 slider ends where more losses would change nothing (the retries are used up).
 """
