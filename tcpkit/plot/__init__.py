@@ -185,7 +185,9 @@ class LayerRenderer:
     The first time ``layers.key(result)`` is seen a figure is built and fully
     drawn (slow: every label) and its pixels kept (at most ``cache`` keys, least
     recently used out); afterwards the pixels are restored and only the data
-    artists drawn. The result equals a full draw of the same figure.
+    artists drawn. With ``layers.frame`` each (figure, frame) pair keeps its
+    own pixels too: the frame's few artists are drawn once over the figure's.
+    The result equals a first draw of the same figure, whatever came before.
     """
 
     def __init__(self, layers: Layers, *, dpi: int = 80, cache: int = 8) -> None:
