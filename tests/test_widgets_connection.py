@@ -40,6 +40,18 @@ def test_sequence_explorer_give_up_summary_and_sysctl_slider():
     assert ex.result.gave_up_at == 7
 
 
+@pytest.mark.parametrize(("losses", "retries", "linear"), [(1, 6, 4), (3, 6, 4), (2, 3, 0), (0, 2, 0)])
+def test_sequence_explorer_summary_shows_the_budget_left_when_the_handshake_succeeds(losses, retries, linear):
+    from tcpkit.timers import syn_retransmit_schedule
+
+    ex = sequence_explorer("lost_syn", losses=losses, syn_retries=retries, linear_timeouts=linear)
+    sched = syn_retransmit_schedule(retries, linear_timeouts=linear)
+    t = ex.result.client_established_at
+    assert t == pytest.approx(sched.sends[losses] + ex.result.param("rtt"))
+    left = len(sched.sends) - 1 - losses
+    assert f"建立时已重传 {losses} 次，还剩 {left} 次重传、{sched.give_up - t:.4g} s 的预算" in ex.summary.value
+
+
 def test_sequence_explorer_scenario_dropdown_and_rtt():
     ex = sequence_explorer("active_close")
     png0 = ex.png()

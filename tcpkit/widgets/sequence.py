@@ -75,8 +75,14 @@ def _deadlines(trace: Trace) -> str:
     out = []
     if "syn_retries" in rel:
         s = syn_retransmit_schedule(p["syn_retries"], linear_timeouts=p["linear_timeouts"])
-        out.append(f"connect() 的期限：syn_retries={p['syn_retries']}、linear_timeouts={p['linear_timeouts']} → "
-                   f"最多发 {len(s.sends)} 个 SYN，{s.give_up:g} s 时放弃")
+        line = (f"connect() 的期限：syn_retries={p['syn_retries']}、linear_timeouts={p['linear_timeouts']} → "
+                f"最多发 {len(s.sends)} 个 SYN，{s.give_up:g} s 时放弃")
+        t = trace.client_established_at
+        if t is not None:   # the budget left when the handshake won the race
+            resent = len(trace.sent_by("client", "SYN")) - 1
+            line += (f"；建立时已重传 {resent} 次，还剩 {len(s.sends) - 1 - resent} 次重传、"
+                     f"{s.give_up - t:.4g} s 的预算")
+        out.append(line)
     if "synack_retries" in rel:
         s = synack_retransmit_schedule(p["synack_retries"])
         out.append(f"半连接的期限：synack_retries={p['synack_retries']} → 最多发 {len(s.sends)} 个 SYN-ACK，"
