@@ -64,12 +64,3 @@ def fig():
     yield f
     f.clear()
 
-
-@pytest.fixture(autouse=True)
-def _unfreeze_heap():
-    """Building an explorer freezes the heap (``tcpkit.widgets._base.settle_heap``): right for a reader's
-    kernel, but across a test session it would pin every figure a test left behind. Thaw after each test."""
-    import gc
-
-    yield
-    gc.unfreeze()
