@@ -124,6 +124,35 @@ def test_a_later_finish_redraws_the_arq_time_axis_not_the_figure():
     assert len(set(strips.values())) == len(ceilings)           # each ceiling shows its own tick labels
 
 
+def _framed_views():
+    """(name, layers, results): same figure key, several frame keys (axis limits)."""
+    from tcpkit.congestion import simulate
+    from tcpkit.plot.congestion import cwnd_layers
+    from tcpkit.plot.udp import HOL_LAYERS
+    from tcpkit.quic import hol_compare
+
+    cwnd = [simulate("reno", bandwidth_mbps=b, rtt_ms=40, buffer_pkts=20, duration_s=d, granularity="round")
+            for b, d in ((10, 20), (10, 21), (10, 30), (12, 20), (50, 20))]
+    return [("cwnd", cwnd_layers(stable=True), cwnd),
+            ("hol", HOL_LAYERS, [hol_compare(n_streams=n, lost=1) for n in (2, 4, 8, 16)])]
+
+
+def test_new_axis_limits_reuse_the_figure_and_draw_the_same_pixels():
+    import numpy as np
+
+    from tcpkit.plot import LayerRenderer
+
+    for name, layers, results in _framed_views():
+        keys = [layers.key(r) for r in results]
+        assert len({k[0] for k in keys}) == 1 and len({k[1] for k in keys}) >= 3, name
+        cached = LayerRenderer(layers)
+        first = [cached.render(r) for r in results]
+        assert len(cached._states) == 1, name                      # one figure for every limit
+        for r, px in zip(reversed(results), reversed(first)):
+            again = cached.render(r)
+            assert np.array_equal(again, px) and np.array_equal(again, LayerRenderer(layers).render(r)), name
+
+
 def test_encode_png_is_a_small_palette_png_that_looks_the_same():
     import io
 

@@ -156,11 +156,10 @@ def _legend_handles(legend: tuple[Any, ...]) -> list[Any]:
     return handles
 
 
-def _cwnd_setup(fig: Figure, key: tuple[Any, ...]) -> SimpleNamespace:
-    """The static layer: two axes with their limits, axis labels, the queue label and the legend."""
+def _cwnd_setup(fig: Figure, legend: tuple[Any, ...]) -> SimpleNamespace:
+    """The static layer: two axes, axis labels and the legend (the limits are :func:`_cwnd_limits`)."""
     from matplotlib.ticker import MaxNLocator
 
-    duration, top, qtop, rtop, legend = key
     gs = fig.add_gridspec(2, 1, height_ratios=[3, 2], hspace=0.08, left=0.085, right=0.955, top=0.89, bottom=0.1)
     ax = fig.add_subplot(gs[0])
     ax2 = fig.add_subplot(gs[1], sharex=ax)
@@ -169,20 +168,29 @@ def _cwnd_setup(fig: Figure, key: tuple[Any, ...]) -> SimpleNamespace:
         a.tick_params(labelfontfamily="DejaVu Sans")  # numeric ticks need no CJK fallback: faster layout
     ax.xaxis.set_major_locator(MaxNLocator(8))
     ax.tick_params(labelbottom=False)
-    ax.set_xlim(0, duration)
-    ax.set_ylim(0, top)
-    ax2.set_ylim(0, rtop)
+    for axis in (ax.xaxis, ax.yaxis, ax2.xaxis, ax2.yaxis):
+        axis.set_animated(True)
     y1 = ax.get_position().y0 + ax.get_position().height / 2
     y2 = ax2.get_position().y0 + ax2.get_position().height / 2
     fig.text(0.012, y1, "cwnd（段）", rotation=90, va="center", ha="left", fontsize=10)
     fig.text(0.012, y2, "吞吐量（Mbit/s）", rotation=90, va="center", ha="left", fontsize=10)
     fig.text(0.52, 0.015, "时间（s）", ha="center", va="bottom", fontsize=10)
-    fig.text(0.995, y2, f"灰色：瓶颈队列（满格 = {qtop:g} 段）", rotation=90, va="center", ha="right", fontsize=8,
-             color=COLORS["grey"])
+    qtext = fig.text(0.995, y2, " ", rotation=90, va="center", ha="right", fontsize=8, color=COLORS["grey"],
+                     animated=True)
     handles = _legend_handles(legend)
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.998), fontsize=7.5,
                ncol=min(max(len(handles), 1), 6), frameon=False)
-    return SimpleNamespace(ax=ax, ax2=ax2, top=top, qtop=qtop, rtop=rtop)
+    return SimpleNamespace(ax=ax, ax2=ax2, qtext=qtext, top=1.0, qtop=1.0, rtop=1.0)
+
+
+def _cwnd_limits(p: SimpleNamespace, limits: tuple[float, float, float, float]) -> list[Any]:
+    """The frame layer: axis limits, ticks and the queue scale; returns those (animated) artists."""
+    duration, p.top, p.qtop, p.rtop = limits
+    p.ax.set_xlim(0, duration)
+    p.ax.set_ylim(0, p.top)
+    p.ax2.set_ylim(0, p.rtop)
+    p.qtext.set_text(f"灰色：瓶颈队列（满格 = {p.qtop:g} 段）")
+    return [p.ax.xaxis, p.ax.yaxis, p.ax2.xaxis, p.ax2.yaxis, p.qtext]
 
 
 def _cwnd_panel(p: SimpleNamespace, trace: Trace, show_phases: bool, show_ssthresh: bool) -> list[Any]:
@@ -244,10 +252,11 @@ def _rate_panel(p: SimpleNamespace, trace: Trace) -> list[Any]:
 
 
 def cwnd_layers(*, stable: bool = False, show_phases: bool = True, show_ssthresh: bool = True) -> Layers:
-    """The cwnd figure as a :class:`~tcpkit.plot.Layers`: axes, limits and legend static, the data on top.
+    """The cwnd figure as a :class:`~tcpkit.plot.Layers`: axes and legend static (per legend), the limits
+    and ticks a cheap frame layer, the data on top.
 
     ``stable=True`` (the widget) rounds the axis limits up on a coarse 1–2–5
-    ladder so that most slider moves reuse a cached static layer; ``False``
+    ladder so that the axes do not jump on every slider move; ``False``
     gives tighter limits (book figures).
     """
     ladder = _COARSE if stable else _FINE
@@ -258,16 +267,16 @@ def cwnd_layers(*, stable: bool = False, show_phases: bool = True, show_ssthresh
         events = {e.kind for f in trace.flows for e in f.events}
         legend = (_flow_styles(trace), phases, "fast_retransmit" in events, "timeout" in events,
                   show_ssthresh and _has_ssthresh(trace))
-        xmax = _nice(trace.duration_s) if stable else trace.duration_s   # fewer static layers while sliding
-        return (xmax, _nice(_cwnd_top(trace), ladder), _nice(max(trace.buffer_pkts * 1.05, 1), ladder),
-                _nice(trace.bandwidth_mbps * 1.2, ladder), legend)
+        xmax = _nice(trace.duration_s) if stable else trace.duration_s   # fewer cached frames while sliding
+        return legend, (xmax, _nice(_cwnd_top(trace), ladder), _nice(max(trace.buffer_pkts * 1.05, 1), ladder),
+                        _nice(trace.bandwidth_mbps * 1.2, ladder))
 
     def data(p: SimpleNamespace, trace: Trace) -> list[Any]:
         order = {id(p.ax2): 0, id(p.ax): 1}   # lower panel first, then by z-order (as a full draw does)
         arts = _cwnd_panel(p, trace, show_phases, show_ssthresh) + _rate_panel(p, trace)
         return sorted(arts, key=lambda a: (order.get(id(a.axes), 2), a.get_zorder()))
 
-    return Layers(key, _cwnd_setup, data, (8.0, 5.0), fresh=True)
+    return Layers(key, _cwnd_setup, data, (8.0, 5.0), fresh=True, frame=_cwnd_limits)
 
 
 def plot_cwnd(
