@@ -126,7 +126,9 @@ def test_a_later_finish_redraws_the_arq_time_axis_not_the_figure():
 
 def _framed_views():
     """(name, layers, results): same figure key, several frame keys (axis limits)."""
+    from tcpkit.capacity import dead_peer, port_timeline
     from tcpkit.congestion import simulate
+    from tcpkit.plot.capacity import DEAD_PEER_LAYERS, PORT_LAYERS
     from tcpkit.plot.congestion import cwnd_layers
     from tcpkit.plot.udp import HOL_LAYERS
     from tcpkit.quic import hol_compare
@@ -134,7 +136,10 @@ def _framed_views():
     cwnd = [simulate("reno", bandwidth_mbps=b, rtt_ms=40, buffer_pkts=20, duration_s=d, granularity="round")
             for b, d in ((10, 20), (10, 21), (10, 30), (12, 20), (50, 20))]
     return [("cwnd", cwnd_layers(stable=True), cwnd),
-            ("hol", HOL_LAYERS, [hol_compare(n_streams=n, lost=1) for n in (2, 4, 8, 16)])]
+            ("hol", HOL_LAYERS, [hol_compare(n_streams=n, lost=1) for n in (2, 4, 8, 16)]),
+            ("port", PORT_LAYERS, [port_timeline(rate=900, destinations=d, duration=t)
+                                   for d, t in ((1, 120), (2, 120), (4, 120), (1, 300))]),
+            ("dead", DEAD_PEER_LAYERS, [dead_peer(idle=600), dead_peer(idle=7200), dead_peer(idle=60, user_timeout=30)])]
 
 
 def test_new_axis_limits_reuse_the_figure_and_draw_the_same_pixels():

@@ -69,9 +69,7 @@ def _fmt(n: float) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _port_frame(ax: Axes, ylim: float, duration: float) -> None:
-    ax.set_xlim(0, duration)
-    ax.set_ylim(0, ylim)
+def _port_frame(ax: Axes) -> None:
     ax.set_xlabel("时间 (s)")
     ax.set_ylabel("被占用的四元组")
     ax.set_title("客户端连向同一服务端时的本地端口：建立中 + TIME_WAIT")
@@ -147,10 +145,10 @@ def _port_update(a: dict[str, Any], tl: PortTimeline) -> None:
         a["ex_text"].set_text("")
 
 
-def _port_key(tl: PortTimeline) -> tuple[float, float]:
-    # y limit on a 1-2-5 ladder: moving the destinations or the port range mostly reuses the static layer
+def _port_key(tl: PortTimeline) -> tuple[str, tuple[float, float]]:
+    # the limits are the frame layer; y on a 1-2-5 ladder so the axis does not jump on every step
     top = tl.budget.tuples * 1.12
-    return next(m * 10.0 ** k for k in range(0, 20) for m in (1, 2, 5) if m * 10.0 ** k >= top), tl.t[-1]
+    return "ports", (next(m * 10.0 ** k for k in range(0, 20) for m in (1, 2, 5) if m * 10.0 ** k >= top), tl.t[-1])
 
 
 # ---------------------------------------------------------------------------
@@ -160,8 +158,7 @@ def _port_key(tl: PortTimeline) -> tuple[float, float]:
 _ROWS = {"ka": 1.0, "rt": 0.0}
 
 
-def _dead_frame(ax: Axes, xmax: float) -> None:
-    ax.set_xlim(0, xmax)
+def _dead_frame(ax: Axes) -> None:
     ax.set_ylim(-0.7, 1.7)
     ax.set_yticks([_ROWS["rt"], _ROWS["ka"]], ["有未确认数据：\n重传直到放弃", "空闲连接：\n保活探测"])
     ax.set_xlabel("对端消失后的时间 (s)")
@@ -203,8 +200,8 @@ def _dead_update(a: dict[str, Any], d: DeadPeer, xmax: float) -> None:
     a["rt_text"].set_text(f"{len(r.retransmit_times)} 次重传后 {r.give_up:,.1f} s 放弃（{why}）")
 
 
-def _dead_key(d: DeadPeer) -> float:
-    return nice_ceiling(max(d.keepalive.detect_time, d.retransmit.give_up) * 1.08)
+def _dead_key(d: DeadPeer) -> tuple[str, float]:
+    return "dead", nice_ceiling(max(d.keepalive.detect_time, d.retransmit.give_up) * 1.08)
 
 
 # ---------------------------------------------------------------------------
@@ -256,9 +253,22 @@ def _flat(a: dict[str, Any]) -> list[Any]:
     return out
 
 
-def _port_on(ax: Axes, key: Any) -> dict[str, Any]:
-    _port_frame(ax, *key)
+def _axes_limits(a: dict[str, Any], xlim: tuple[float, float], ylim: tuple[float, float] | None = None) -> list[Any]:
+    """The frame layer of a one-axes figure: set its limits, return the (animated) axes that moved."""
+    ax = a["_ax"]
+    ax.set_xlim(*xlim)
+    if ylim is None:
+        return [ax.xaxis]
+    ax.set_ylim(*ylim)
+    return [ax.xaxis, ax.yaxis]
+
+
+def _port_on(ax: Axes, _key: Any) -> dict[str, Any]:
+    _port_frame(ax)
+    ax.xaxis.set_animated(True)   # limits, ticks and grid are the frame layer
+    ax.yaxis.set_animated(True)
     a = _port_artists(ax, True)
+    a["_ax"] = ax
     ax.legend(handles=[a[k] for k in ("open", "tw", "fail")], loc="upper right", fontsize=8, framealpha=0.9)
     return a
 
@@ -268,9 +278,15 @@ def _port_data(a: dict[str, Any], tl: PortTimeline) -> list[Any]:
     return _flat(a)
 
 
-def _dead_on(ax: Axes, key: Any) -> dict[str, Any]:
-    _dead_frame(ax, float(key))
-    return {**_dead_artists(ax, True), "_xmax": float(key)}
+def _dead_on(ax: Axes, _key: Any) -> dict[str, Any]:
+    _dead_frame(ax)
+    ax.xaxis.set_animated(True)   # the y axis (two row labels) stays in the static layer
+    return {**_dead_artists(ax, True), "_ax": ax, "_xmax": 1.0}
+
+
+def _dead_limits(a: dict[str, Any], xmax: float) -> list[Any]:
+    a["_xmax"] = xmax
+    return _axes_limits(a, (0, xmax))
 
 
 def _dead_data(a: dict[str, Any], d: DeadPeer) -> list[Any]:
@@ -288,22 +304,30 @@ def _limits_data(a: dict[str, Any], r: ServerLimits) -> list[Any]:
     return _flat(a)
 
 
-def _layers(key: Any, on: Any, data: Any, size: tuple[float, float], rect: tuple[float, ...]) -> Layers:
-    return Layers(key, lambda fig, k: on(fig.add_axes(rect), k), data, size)
+def _layers(key: Any, on: Any, data: Any, size: tuple[float, float], rect: tuple[float, ...],
+            frame: Any = None) -> Layers:
+    return Layers(key, lambda fig, k: on(fig.add_axes(rect), k), data, size, frame=frame)
 
 
 def _plot(layers: Layers, on: Any, result: Any, ax: Axes | None) -> Axes:
     use_cjk_font()
     if ax is None:
         ax = new_figure(*layers.size(None)).add_subplot()
-    for a in layers.data(on(ax, layers.key(result)), result):
+    key: Any = layers.key(result)
+    if layers.frame is None:
+        parts, framed = on(ax, key), []
+    else:
+        parts = on(ax, key[0])
+        framed = layers.frame(parts, key[1])
+    for a in framed + layers.data(parts, result):
         a.set_animated(False)
     return ax
 
 
-#: The widgets' views of the three figures (static frame per axis range, data blitted).
-PORT_LAYERS = _layers(_port_key, _port_on, _port_data, (8.0, 3.6), (0.11, 0.14, 0.87, 0.76))
-DEAD_PEER_LAYERS = _layers(_dead_key, _dead_on, _dead_data, (8.0, 3.2), (0.17, 0.15, 0.8, 0.74))
+#: The widgets' views of the three figures (static layer, axis limits as a cached frame, data blitted).
+PORT_LAYERS = _layers(_port_key, _port_on, _port_data, (8.0, 3.6), (0.11, 0.14, 0.87, 0.76),
+                      frame=lambda a, lim: _axes_limits(a, (0, lim[1]), (0, lim[0])))
+DEAD_PEER_LAYERS = _layers(_dead_key, _dead_on, _dead_data, (8.0, 3.2), (0.17, 0.15, 0.8, 0.74), frame=_dead_limits)
 LIMITS_LAYERS = _layers(lambda r: "log", _limits_on, _limits_data, (8.0, 3.0), (0.25, 0.16, 0.72, 0.74))
 
 
