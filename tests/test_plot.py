@@ -130,8 +130,10 @@ def _framed_views():
     from tcpkit.congestion import simulate
     from tcpkit.plot.capacity import DEAD_PEER_LAYERS, PORT_LAYERS
     from tcpkit.plot.congestion import cwnd_layers
+    from tcpkit.plot.transport import RTO_LAYERS
     from tcpkit.plot.udp import HOL_LAYERS
     from tcpkit.quic import hol_compare
+    from tcpkit.rto import rto_scenario
 
     cwnd = [simulate("reno", bandwidth_mbps=b, rtt_ms=40, buffer_pkts=20, duration_s=d, granularity="round")
             for b, d in ((10, 20), (10, 21), (10, 30), (12, 20), (50, 20))]
@@ -139,6 +141,7 @@ def _framed_views():
             ("hol", HOL_LAYERS, [hol_compare(n_streams=n, lost=1) for n in (2, 4, 8, 16)]),
             ("port", PORT_LAYERS, [port_timeline(rate=900, destinations=d, duration=t)
                                    for d, t in ((1, 120), (2, 120), (4, 120), (1, 300))]),
+            ("rto", RTO_LAYERS, [rto_scenario(timeouts=k) for k in range(5)]),
             ("dead", DEAD_PEER_LAYERS, [dead_peer(idle=600), dead_peer(idle=7200), dead_peer(idle=60, user_timeout=30)])]
 
 

@@ -92,20 +92,28 @@ def _proxy_legend(ax: Any, entries: Sequence[tuple[str, dict[str, Any]]], **kw: 
 # --- RTO ---------------------------------------------------------------------------------------------
 
 
-def _rto_key(s: RtoSeries) -> tuple[Any, ...]:
+def _rto_key(s: RtoSeries) -> tuple[tuple[str, float, float], tuple[float, float]]:
+    # (static layer: title and legend) and (frame layer: the limits, which each doubling RTO may move)
     tmax = max(p.time for p in s.points)
     ymax = max(s.max_rto, max((p.rtt or 0.0) for p in s.points)) * 1.08
-    return (s.flavor, s.rto_min, s.rto_max, nice_ceil(tmax), nice_ceil(ymax))
+    return (s.flavor, s.rto_min, s.rto_max), (nice_ceil(tmax), nice_ceil(ymax))
 
 
-def _rto_setup(fig: Figure, key: tuple[Any, ...]) -> Any:
-    flavor, lo, hi, xmax, ymax = key
+def _rto_limits(ax: Any, limits: tuple[float, float]) -> list[Any]:
+    """The frame layer: limits, the two axes (ticks, grid) and the dotted RTO floor."""
+    ax.set_xlim(0, limits[0])
+    ax.set_ylim(0, limits[1])
+    return [ax.xaxis, ax.yaxis, *(ln for ln in ax.lines if ln.get_gid() == "rto_floor")]
+
+
+def _rto_setup(fig: Figure, key: tuple[str, float, float]) -> Any:
+    flavor, lo, hi = key
     ax = fig.add_subplot(1, 1, 1)
     ax.set_autoscale_on(False)
-    ax.set_xlim(0, xmax)
-    ax.set_ylim(0, ymax)
     ax.locator_params(nbins=6)
-    ax.axhline(lo, color=COLORS["grey"], lw=0.8, ls=":")
+    ax.axhline(lo, color=COLORS["grey"], lw=0.8, ls=":", animated=True, gid="rto_floor")   # moves with ylim
+    ax.xaxis.set_animated(True)
+    ax.yaxis.set_animated(True)
     ax.set_xlabel("时间 (s)")
     ax.set_ylabel("秒")
     ax.set_title(f"{_FLAVOR_TEXT.get(flavor, flavor)}：RTO 下限 {lo:g} s（点线），上限 {hi:g} s", fontsize=11)
@@ -143,7 +151,7 @@ def _rto_dynamic(ax: Any, s: RtoSeries) -> list[Any]:
 
 #: Layers of :func:`plot_rto` for :class:`LayerRenderer`.
 RTO_LAYERS = Layers(_rto_key, _rto_setup, _rto_dynamic, (8.0, 3.8), {"left": 0.08, "right": 0.98, "bottom": 0.13,
-                                                             "top": 0.92}, fresh=True)
+                                                             "top": 0.92}, fresh=True, frame=_rto_limits)
 
 
 def plot_rto(series: RtoSeries, *, fig: Figure | None = None) -> Figure:
