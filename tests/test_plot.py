@@ -128,9 +128,11 @@ def _framed_views():
     """(name, layers, results): same figure key, several frame keys (axis limits)."""
     from tcpkit.capacity import dead_peer, port_timeline
     from tcpkit.congestion import simulate
+    from tcpkit.flow import simulate_flow
+    from tcpkit.mss import compare
     from tcpkit.plot.capacity import DEAD_PEER_LAYERS, PORT_LAYERS
     from tcpkit.plot.congestion import cwnd_layers
-    from tcpkit.plot.transport import RTO_LAYERS
+    from tcpkit.plot.transport import MSS_LAYERS, RTO_LAYERS, WINDOW_LAYERS
     from tcpkit.plot.udp import HOL_LAYERS
     from tcpkit.quic import hol_compare
     from tcpkit.rto import rto_scenario
@@ -142,6 +144,9 @@ def _framed_views():
             ("port", PORT_LAYERS, [port_timeline(rate=900, destinations=d, duration=t)
                                    for d, t in ((1, 120), (2, 120), (4, 120), (1, 300))]),
             ("rto", RTO_LAYERS, [rto_scenario(timeouts=k) for k in range(5)]),
+            ("window", WINDOW_LAYERS, [(simulate_flow(duration=d, rcv_buf=b * 1024), 200)
+                                       for b, d in ((16, 1.0), (32, 1.0), (64, 1.0), (32, 2.0))]),
+            ("mss", MSS_LAYERS, [compare(20000, loss=x) for x in (0.01, 0.05, 0.2)]),
             ("dead", DEAD_PEER_LAYERS, [dead_peer(idle=600), dead_peer(idle=7200), dead_peer(idle=60, user_timeout=30)])]
 
 

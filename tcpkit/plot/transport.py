@@ -174,20 +174,30 @@ def plot_rto(series: RtoSeries, *, fig: Figure | None = None) -> Figure:
 # --- sliding window ----------------------------------------------------------------------------------
 
 
-def _window_key(r: tuple[FlowTrace, int]) -> tuple[Any, ...]:
-    trace, _ = r   # the buffer axis on a 1-2-5 ladder: most buffer sizes reuse a cached static layer
-    return (nice_ceil(trace.rcv_buf / _KIB), trace.steps[-1].time)
+def _window_key(r: tuple[FlowTrace, int]) -> tuple[str, tuple[float, float]]:
+    trace, _ = r   # the limits are the frame layer; the buffer axis on a 1-2-5 ladder so it does not jump
+    return "window", (nice_ceil(trace.rcv_buf / _KIB), trace.steps[-1].time)
 
 
-def _window_setup(fig: Figure, key: tuple[Any, ...]) -> Any:
-    span, tmax = key
+def _window_limits(axes: Any, limits: tuple[float, float]) -> list[Any]:
+    """The frame layer: both panels' limits, their (animated) axes and the SND.UNA line at 0."""
+    top, bot = axes
+    span, tmax = limits
+    top.set_xlim(-0.5 * span, 1.5 * span)
+    bot.set_xlim(0, tmax)
+    bot.set_ylim(0, span * 1.12)
+    return [top.xaxis, *(ln for ln in top.lines if ln.get_gid() == "snd_una"), bot.xaxis, bot.yaxis]
+
+
+def _window_setup(fig: Figure, _key: str) -> Any:
     top, bot = fig.subplots(2, 1, height_ratios=[1, 2.6])
     top.set_autoscale_on(False)
-    top.set_xlim(-0.5 * span, 1.5 * span)
     top.set_ylim(-0.5, 0.5)
     top.set_yticks([])
     top.locator_params(axis="x", nbins=8)
-    top.axvline(0, color=COLORS["black"], lw=0.8)
+    top.axvline(0, color=COLORS["black"], lw=0.8, animated=True, gid="snd_una")   # moves with xlim
+    for axis in (top.xaxis, bot.xaxis, bot.yaxis):
+        axis.set_animated(True)
     top.set_xlabel("相对 SND.UNA 的字节位置 (KiB)")
     _proxy_legend(top, [
         ("已发送已确认", {"patch": True, "color": COLORS["green"]}),
@@ -197,8 +207,6 @@ def _window_setup(fig: Figure, key: tuple[Any, ...]) -> Any:
         ("应用写到这里", {"color": COLORS["black"], "ls": "--", "lw": 1}),
     ], loc="upper center", bbox_to_anchor=(0.5, -0.62), ncol=5, fontsize=8, frameon=False)
     bot.set_autoscale_on(False)
-    bot.set_xlim(0, tmax)
-    bot.set_ylim(0, span * 1.12)
     bot.locator_params(nbins=6)
     bot.set_xlabel("时间 (s)（红色背景：零窗口；竖线：上图的时刻）")
     bot.set_ylabel("KiB")
@@ -250,7 +258,8 @@ def _window_dynamic(axes: Any, r: tuple[FlowTrace, int]) -> list[Any]:
 
 #: Layers of :func:`plot_window` for :class:`LayerRenderer`.
 WINDOW_LAYERS = Layers(_window_key, _window_setup, _window_dynamic, (8.0, 4.4),
-                 {"left": 0.08, "right": 0.98, "bottom": 0.11, "top": 0.93, "hspace": 0.95}, fresh=True)
+                 {"left": 0.08, "right": 0.98, "bottom": 0.11, "top": 0.93, "hspace": 0.95}, fresh=True,
+                 frame=_window_limits)
 
 
 def plot_window(trace: FlowTrace, index: int, *, fig: Figure | None = None) -> Figure:
@@ -277,22 +286,28 @@ def plot_window(trace: FlowTrace, index: int, *, fig: Figure | None = None) -> F
 _NAMES = ["TCP 按 MSS 分段", "IP 分片"]
 
 
-def _mss_key(c: Comparison) -> tuple[float, float]:
+def _mss_key(c: Comparison) -> tuple[str, tuple[float, float]]:
     b = max(c.segmented.resent_bytes, c.fragmented.resent_bytes, 1.0) * 1.3
     p = max(c.segmented.p_resend, c.fragmented.p_resend, 0.005) * 1.35
-    return (nice_ceil(b), min(1.0, nice_ceil(p)))
+    return "bars", (nice_ceil(b), min(1.0, nice_ceil(p)))   # the y limits are the frame layer
 
 
-def _mss_setup(fig: Figure, key: tuple[float, float]) -> Any:
-    ymax_b, ymax_p = key
+def _mss_limits(axes: Any, ymax: tuple[float, float]) -> list[Any]:
+    """The frame layer: each panel's y limit and its (animated) y axis, ticks and grid."""
+    for ax, top in zip(axes, ymax):
+        ax.set_ylim(0, top)
+    return [ax.yaxis for ax in axes]
+
+
+def _mss_setup(fig: Figure, _key: str) -> Any:
     a1, a2 = fig.subplots(1, 2)
-    for ax, ymax in ((a1, ymax_b), (a2, ymax_p)):
+    for ax in (a1, a2):
         ax.set_autoscale_on(False)
         ax.set_xlim(-0.6, 1.6)
-        ax.set_ylim(0, ymax)
         ax.set_xticks([0, 1], _NAMES)
         ax.locator_params(axis="y", nbins=5)
         ax.grid(axis="y", alpha=0.3)
+        ax.yaxis.set_animated(True)
     a1.set_ylabel("期望重传字节（IP 层）")
     a2.set_ylabel("需要重传的概率")
     a2.set_title("至少丢一个包的概率相近，代价不同", fontsize=10)
@@ -319,7 +334,8 @@ def _mss_dynamic(axes: Any, c: Comparison) -> list[Any]:
 
 #: Layers of :func:`plot_mss` for :class:`LayerRenderer`.
 MSS_LAYERS = Layers(_mss_key, _mss_setup, _mss_dynamic, (8.0, 3.4),
-              {"left": 0.125, "right": 0.98, "bottom": 0.1, "top": 0.88, "wspace": 0.36}, fresh=True)
+              {"left": 0.125, "right": 0.98, "bottom": 0.1, "top": 0.88, "wspace": 0.36}, fresh=True,
+              frame=_mss_limits)
 
 
 def plot_mss(result: Comparison, *, fig: Figure | None = None) -> Figure:
