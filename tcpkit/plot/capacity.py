@@ -4,11 +4,12 @@
 >>> ax = plot_port_timeline(port_timeline(rate=600)); ax.get_xlabel()
 '时间 (s)'
 
-Each figure is built in two parts so that the widgets stay fast: the static
-frame (axes, limits, labels) and the data artists. ``plot_*`` functions draw
-both into an axes; the ``*_LAYERS`` specs give the same split to
-:class:`tcpkit.plot.LayerRenderer`, which draws the frame once per axis range
-and blits only the data artists per update.
+Each figure is built in three parts so that the widgets stay fast: the static
+layer (axes, labels, legend), the axis limits with their ticks (the ``frame``
+layer) and the data artists. ``plot_*`` functions draw all of them into an
+axes; the ``*_LAYERS`` specs give the same split to
+:class:`tcpkit.plot.LayerRenderer`, which draws the static layer once, the
+ticks once per axis range and only the data artists per update.
 """
 
 from __future__ import annotations
