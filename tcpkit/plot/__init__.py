@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["use_cjk_font", "new_figure", "fig_to_png", "encode_png", "Layers", "LayerRenderer", "draw_layers", "FigureView",
-           "CJK_FAMILY", "COLORS"]
+__all__ = ["use_cjk_font", "new_figure", "fig_to_png", "encode_png", "Layers", "LayerRenderer", "draw_layers", "draw_static",
+           "FigureView", "CJK_FAMILY", "COLORS"]
 
 CJK_FAMILY = "Noto Sans SC"
 
@@ -152,21 +152,27 @@ class Layers(NamedTuple):
 
 def draw_layers(layers: Layers, result: Any, fig: Figure | None = None) -> Figure:
     """Draw a :class:`Layers` figure in one go into ``fig`` (a new one if omitted): the static plot functions."""
-    key: Any = layers.key(result)
     if fig is None:
-        fig = new_figure(*layers.size(key))
+        fig = new_figure(*layers.size(layers.key(result)))
     fig.set_layout_engine(None)
     if layers.margins:
         fig.subplots_adjust(**layers.margins)
+    draw_static(layers, result, lambda k: layers.setup(fig, k))
+    return fig
+
+
+def draw_static(layers: Layers, result: Any, setup: Callable[[Any], Any]) -> None:
+    """Build ``result``'s figure with ``setup(figure_key)`` and make its frame and data artists ordinary ones
+    (drawn by the next full draw), instead of blitted: the one-go path shared by every ``plot_*`` function."""
+    key: Any = layers.key(result)
     if layers.frame is None:
-        parts = layers.setup(fig, key)
+        parts = setup(key)
         framed: list[Any] = []
     else:
-        parts = layers.setup(fig, key[0])
+        parts = setup(key[0])
         framed = layers.frame(parts, key[1])
     for a in framed + layers.data(parts, result):
         a.set_animated(False)
-    return fig
 
 
 def _draw_artists(fig: Figure, artists: Sequence[Any]) -> None:

@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import COLORS, Layers, new_figure, use_cjk_font
+from . import COLORS, Layers, draw_static, new_figure, use_cjk_font
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -314,14 +314,7 @@ def _plot(layers: Layers, on: Any, result: Any, ax: Axes | None) -> Axes:
     use_cjk_font()
     if ax is None:
         ax = new_figure(*layers.size(None)).add_subplot()
-    key: Any = layers.key(result)
-    if layers.frame is None:
-        parts, framed = on(ax, key), []
-    else:
-        parts = on(ax, key[0])
-        framed = layers.frame(parts, key[1])
-    for a in framed + layers.data(parts, result):
-        a.set_animated(False)
+    draw_static(layers, result, lambda k: on(ax, k))
     return ax
 
 
